@@ -143,6 +143,18 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
+/* The images [rn_images_from, rn_images_end) that thread tid of nt goes through in a kernel
+ * with the fixed split: its range where there are at least as many images as threads
+ * (by_image), else the whole batch (each thread then takes a part of every image). */
+static inline size_t rn_images_from(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid, nt) : 0;
+}
+static inline size_t rn_images_end(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid + 1, nt) : n;
+}
+
 /* Images claimed by the threads of a kernel whose images are independent (the eval forward's
  * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;
@@ -801,7 +813,7 @@ static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -1447,7 +1459,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -2069,7 +2081,7 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -2713,7 +2725,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -3405,7 +3417,7 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -3959,7 +3971,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -5290,7 +5302,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -5774,7 +5786,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -5961,7 +5973,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -6182,7 +6194,7 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
@@ -6718,7 +6730,7 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -7237,7 +7249,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_weights(size_t n, const float *restr
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         const size_t per = 1;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
             const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
@@ -7822,7 +7834,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -8009,7 +8021,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -8220,7 +8232,7 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
@@ -8785,7 +8797,7 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -9306,7 +9318,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_weights(size_t n, const float *restr
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         const size_t per = 1;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
             const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
@@ -9893,7 +9905,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10080,7 +10092,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10252,7 +10264,7 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
@@ -10345,7 +10357,7 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -10413,7 +10425,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10502,7 +10514,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10550,7 +10562,7 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -10618,7 +10630,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10707,7 +10719,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10755,7 +10767,7 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -10823,7 +10835,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10912,7 +10924,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */

@@ -146,6 +146,18 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
+/* The images [rn_images_from, rn_images_end) that thread tid of nt goes through in a kernel
+ * with the fixed split: its range where there are at least as many images as threads
+ * (by_image), else the whole batch (each thread then takes a part of every image). */
+static inline size_t rn_images_from(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid, nt) : 0;
+}
+static inline size_t rn_images_end(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid + 1, nt) : n;
+}
+
 /* Images claimed by the threads of a kernel whose images are independent (the eval forward's
  * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;

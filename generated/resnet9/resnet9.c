@@ -143,6 +143,18 @@ static inline size_t rn_first_image(size_t n, int tid, int nt)
     return n * (size_t)tid / (size_t)nt;
 }
 
+/* The images [rn_images_from, rn_images_end) that thread tid of nt goes through in a kernel
+ * with the fixed split: its range where there are at least as many images as threads
+ * (by_image), else the whole batch (each thread then takes a part of every image). */
+static inline size_t rn_images_from(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid, nt) : 0;
+}
+static inline size_t rn_images_end(size_t n, int tid, int nt, int by_image)
+{
+    return by_image ? rn_first_image(n, tid + 1, nt) : n;
+}
+
 /* Images claimed by the threads of a kernel whose images are independent (the eval forward's
  * convolutions: no sums over the images). Each thread owns the range of
  * rn_first_image, as the static kernels split the batch, and takes its images from the front;
@@ -2101,7 +2113,7 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -2695,7 +2707,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -3005,7 +3017,7 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -3356,7 +3368,7 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -3685,7 +3697,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -3923,7 +3935,7 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -4282,7 +4294,7 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -4597,7 +4609,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -5735,7 +5747,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -6007,7 +6019,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -6522,7 +6534,7 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -6757,7 +6769,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xb = x + b * (H * W * C);
@@ -6918,7 +6930,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -7190,7 +7202,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -7470,7 +7482,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -7679,7 +7691,7 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
@@ -7942,7 +7954,7 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -8173,7 +8185,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xb = x + b * (H * W * C);
@@ -8334,7 +8346,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -8706,7 +8718,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
         memset(du, 0, sizeof(float) * DU);
         /* the thread's images (rn_first_image) when there are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 8) : 8;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -9190,7 +9202,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -9369,7 +9381,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -9617,7 +9629,7 @@ static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict 
         memset(part, 0, DW * sizeof(float));
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (H * W * C), xp, H, W, C, HP, WP, PT, PL);
             const float *dyb = dy + b * (OH * OW * K);
@@ -9710,7 +9722,7 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -9778,7 +9790,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -9867,7 +9879,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -9915,7 +9927,7 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -9956,7 +9968,7 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -10000,7 +10012,7 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -10065,7 +10077,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10152,7 +10164,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b0 = lo; b0 < hi; b0++) {
             const int g = 1;
             /* the thread's next image, prefetched while this one computes (below) */
@@ -10208,7 +10220,7 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -10249,7 +10261,7 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
@@ -10301,7 +10313,7 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         for (size_t b = lo; b < hi; b++) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
@@ -10360,7 +10372,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
@@ -10448,7 +10460,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
          * chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = by_image ? rn_first_image(n, tid, nt) : 0, hi = by_image ? rn_first_image(n, tid + 1, nt) : n;
+        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         for (size_t b0 = lo; b0 < hi; b0 += per) {
