@@ -113,11 +113,10 @@ function M.plan(g, mode, isa, micro_bytes)
         if bstep(L) > s.last then s.last = bstep(L) end
       elseif grp.conv then
         union(act[grp.conv.output], act[grp.bn.output])
+        -- the shortcut's storage: read by nothing after the add, not the conv's input's
         local res = grp.add and grp.add.inputs[2]
-        local last = res and not res.is_input and res.size == grp.add.output.size
-                     and find(act[res]) ~= find(act[grp.conv.inputs[1]])
-        for _, C in ipairs(res and res.consumers or {}) do last = last and C.index <= grp.add.index end
-        if last then
+        local s = res and not res.is_input and find(act[res])
+        if s and s.last <= grp.add.index and s ~= find(act[grp.conv.inputs[1]]) then
           union(act[res], act[grp.bn.output])
           over_residual[grp.add] = true
         end

@@ -47,9 +47,8 @@ void *rn_alloc_at(size_t bytes, const char *file, int line)
      * only when asked. The kernels walk maps of megabytes at strides of kilobytes (a 1x1
      * conv's tile reads 6 pixels 1-4 KiB apart), beyond the TLB's reach in 4 KiB pages (the
      * VM shows no counters to confirm it; the gain is what was measured): resnet50 bench
-     * --mode train, batch 16, 2
-     * threads, Zen 5, 4 interleaved rounds: 14.3 -> 15.4 img/s (faster in 4 of 4);
-     * inference unchanged (55.6 -> 55.8). */
+     * --mode train, batch 16, 2 threads, Zen 5, 4 interleaved rounds: 14.3 -> 15.4 img/s
+     * (faster in 4 of 4); inference unchanged (55.6 -> 55.8). */
     const size_t huge = (size_t)2 << 20;
     const int big = rounded >= 2 * huge && rounded <= SIZE_MAX - huge;
     if (big)
