@@ -361,7 +361,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
     vf a3_0 = vzero(), a3_1 = vzero();
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (0, 0) to (0, 2) */
         const vf w0 = vload(wp + 0 + c * 16 + 0);
         const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
@@ -383,51 +383,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 9 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 12 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 15 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 18 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 15 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 18 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 21 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (1, 0) to (1, 2) */
         const vf w0 = vload(wp + 144 + c * 16 + 0);
         const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
@@ -449,51 +405,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 111 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 114 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 117 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 120 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 114 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 117 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 120 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 123 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (2, 0) to (2, 2) */
         const vf w0 = vload(wp + 288 + c * 16 + 0);
         const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
@@ -512,50 +424,6 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a4_0 = vfma(b4, w0, a4_0);
         a4_1 = vfma(b4, w1, a4_1);
         const vf b5 = vbcast(ip + 219 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 213 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 216 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 219 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 222 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 219 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 222 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 225 + c);
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
@@ -657,7 +525,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (0, 0) to (0, 2) */
         const vf w0 = vload(wp + 0 + c * 16 + 0);
         const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
@@ -667,27 +535,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (1, 0) to (1, 2) */
         const vf w0 = vload(wp + 144 + c * 16 + 0);
         const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
@@ -697,53 +545,13 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (2, 0) to (2, 2) */
         const vf w0 = vload(wp + 288 + c * 16 + 0);
         const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
@@ -10220,13 +10028,15 @@ static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, 
 
 /* conv3x3_s1_c3k16_h32w32_bwd_weights: conv 3x3/1 pad 1, 3->16, backward to the weights.
  * Used by: conv1. */
-static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t3(const float *restrict xp, const float *restrict dy, float *restrict part,
+static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t5(const float *restrict xp, const float *restrict dy, float *restrict part,
     int r0, int r1, int rstep)
 {
     enum { C = 3, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
     vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    vf a4_0 = vzero(), a4_1 = vzero();
     for (int r = r0; r < r1; r += rstep)
         for (int col = 0; col < OW; col++) {
             const float *xq = xp + ((r * S) * WP + col * S) * C;
@@ -10242,6 +10052,12 @@ static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t3(const float *restrict 
             const vf b2 = vbcast(xq + 2);
             a2_0 = vfma(b2, d0, a2_0);
             a2_1 = vfma(b2, d1, a2_1);
+            const vf b3 = vbcast(xq + 3);
+            a3_0 = vfma(b3, d0, a3_0);
+            a3_1 = vfma(b3, d1, a3_1);
+            const vf b4 = vbcast(xq + 4);
+            a4_0 = vfma(b4, d0, a4_0);
+            a4_1 = vfma(b4, d1, a4_1);
         }
     vstore(part + 0, vadd(vload(part + 0), a0_0));
     vstore(part + 8, vadd(vload(part + 8), a0_1));
@@ -10249,6 +10065,47 @@ static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t3(const float *restrict 
     vstore(part + 24, vadd(vload(part + 24), a1_1));
     vstore(part + 32, vadd(vload(part + 32), a2_0));
     vstore(part + 40, vadd(vload(part + 40), a2_1));
+    vstore(part + 48, vadd(vload(part + 48), a3_0));
+    vstore(part + 56, vadd(vload(part + 56), a3_1));
+    vstore(part + 64, vadd(vload(part + 64), a4_0));
+    vstore(part + 72, vadd(vload(part + 72), a4_1));
+}
+
+static inline void conv3x3_s1_c3k16_h32w32_bwd_weights_t4(const float *restrict xp, const float *restrict dy, float *restrict part,
+    int r0, int r1, int rstep)
+{
+    enum { C = 3, K = 16, S = 1, WP = 34, OH = 32, OW = 32 };
+    vf a0_0 = vzero(), a0_1 = vzero();
+    vf a1_0 = vzero(), a1_1 = vzero();
+    vf a2_0 = vzero(), a2_1 = vzero();
+    vf a3_0 = vzero(), a3_1 = vzero();
+    for (int r = r0; r < r1; r += rstep)
+        for (int col = 0; col < OW; col++) {
+            const float *xq = xp + ((r * S) * WP + col * S) * C;
+            const float *dq = dy + (r * OW + col) * K;
+            const vf d0 = vload(dq + 0);
+            const vf d1 = vload(dq + 8);
+            const vf b0 = vbcast(xq + 0);
+            a0_0 = vfma(b0, d0, a0_0);
+            a0_1 = vfma(b0, d1, a0_1);
+            const vf b1 = vbcast(xq + 1);
+            a1_0 = vfma(b1, d0, a1_0);
+            a1_1 = vfma(b1, d1, a1_1);
+            const vf b2 = vbcast(xq + 2);
+            a2_0 = vfma(b2, d0, a2_0);
+            a2_1 = vfma(b2, d1, a2_1);
+            const vf b3 = vbcast(xq + 3);
+            a3_0 = vfma(b3, d0, a3_0);
+            a3_1 = vfma(b3, d1, a3_1);
+        }
+    vstore(part + 0, vadd(vload(part + 0), a0_0));
+    vstore(part + 8, vadd(vload(part + 8), a0_1));
+    vstore(part + 16, vadd(vload(part + 16), a1_0));
+    vstore(part + 24, vadd(vload(part + 24), a1_1));
+    vstore(part + 32, vadd(vload(part + 32), a2_0));
+    vstore(part + 40, vadd(vload(part + 40), a2_1));
+    vstore(part + 48, vadd(vload(part + 48), a3_0));
+    vstore(part + 56, vadd(vload(part + 56), a3_1));
 }
 
 static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
@@ -10272,11 +10129,11 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
                 const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
                 for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
-                        for (int kb = 0; kb < K; kb += 16) {
-                            for (int c = 0; c < 3; c += 3)
-                                conv3x3_s1_c3k16_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                        }
+                    for (int kb = 0; kb < K; kb += 16) {
+                        for (int c = 0; c < 5; c += 5)
+                            conv3x3_s1_c3k16_h32w32_bwd_weights_t5(xp + i * WP * C + c, dyb + kb, part + (i * KW * C + c) * K + kb, r0, r1, rstep);
+                        conv3x3_s1_c3k16_h32w32_bwd_weights_t4(xp + i * WP * C + 5, dyb + kb, part + (i * KW * C + 5) * K + kb, r0, r1, rstep);
+                    }
             }
         }
         RN_BARRIER();

@@ -463,7 +463,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
     vf a3_0 = vzero(), a3_1 = vzero();
     vf a4_0 = vzero(), a4_1 = vzero();
     vf a5_0 = vzero(), a5_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (0, 0) to (0, 2) */
         const vf w0 = vload(wp + 0 + c * 16 + 0);
         const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
@@ -485,51 +485,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 9 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 12 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 15 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 18 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 12 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 15 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 18 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 21 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (1, 0) to (1, 2) */
         const vf w0 = vload(wp + 144 + c * 16 + 0);
         const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
@@ -551,51 +507,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 111 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 114 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 117 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 120 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 114 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 117 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 120 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 123 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (2, 0) to (2, 2) */
         const vf w0 = vload(wp + 288 + c * 16 + 0);
         const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
@@ -614,50 +526,6 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t6(const float *rest
         a4_0 = vfma(b4, w0, a4_0);
         a4_1 = vfma(b4, w1, a4_1);
         const vf b5 = vbcast(ip + 219 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 213 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 216 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 219 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 222 + c);
-        a5_0 = vfma(b5, w0, a5_0);
-        a5_1 = vfma(b5, w1, a5_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-        const vf b2 = vbcast(ip + 216 + c);
-        a2_0 = vfma(b2, w0, a2_0);
-        a2_1 = vfma(b2, w1, a2_1);
-        const vf b3 = vbcast(ip + 219 + c);
-        a3_0 = vfma(b3, w0, a3_0);
-        a3_1 = vfma(b3, w1, a3_1);
-        const vf b4 = vbcast(ip + 222 + c);
-        a4_0 = vfma(b4, w0, a4_0);
-        a4_1 = vfma(b4, w1, a4_1);
-        const vf b5 = vbcast(ip + 225 + c);
         a5_0 = vfma(b5, w0, a5_0);
         a5_1 = vfma(b5, w1, a5_1);
     }
@@ -707,7 +575,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
     enum { IC = 3 };
     vf a0_0 = vzero(), a0_1 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero();
-    for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (0, 0) to (0, 2) */
         const vf w0 = vload(wp + 0 + c * 16 + 0);
         const vf w1 = vload(wp + 0 + c * 16 + 8);
         const vf b0 = vbcast(ip + 0 + c);
@@ -717,27 +585,7 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 1) */
-        const vf w0 = vload(wp + 48 + c * 16 + 0);
-        const vf w1 = vload(wp + 48 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 3 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 6 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (0, 2) */
-        const vf w0 = vload(wp + 96 + c * 16 + 0);
-        const vf w1 = vload(wp + 96 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 6 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 9 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (1, 0) to (1, 2) */
         const vf w0 = vload(wp + 144 + c * 16 + 0);
         const vf w1 = vload(wp + 144 + c * 16 + 8);
         const vf b0 = vbcast(ip + 102 + c);
@@ -747,53 +595,13 @@ static RN_ALWAYS_INLINE void conv3x3_s1_c3k16_h32w32_fwd_c1_t2(const float *rest
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 1) */
-        const vf w0 = vload(wp + 192 + c * 16 + 0);
-        const vf w1 = vload(wp + 192 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 105 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 108 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (1, 2) */
-        const vf w0 = vload(wp + 240 + c * 16 + 0);
-        const vf w1 = vload(wp + 240 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 108 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 111 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 0) */
+    for (int c = 0; c < 3 * IC; c++) {   /* taps (2, 0) to (2, 2) */
         const vf w0 = vload(wp + 288 + c * 16 + 0);
         const vf w1 = vload(wp + 288 + c * 16 + 8);
         const vf b0 = vbcast(ip + 204 + c);
         a0_0 = vfma(b0, w0, a0_0);
         a0_1 = vfma(b0, w1, a0_1);
         const vf b1 = vbcast(ip + 207 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 1) */
-        const vf w0 = vload(wp + 336 + c * 16 + 0);
-        const vf w1 = vload(wp + 336 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 207 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 210 + c);
-        a1_0 = vfma(b1, w0, a1_0);
-        a1_1 = vfma(b1, w1, a1_1);
-    }
-    for (int c = 0; c < IC; c++) {   /* tap (2, 2) */
-        const vf w0 = vload(wp + 384 + c * 16 + 0);
-        const vf w1 = vload(wp + 384 + c * 16 + 8);
-        const vf b0 = vbcast(ip + 210 + c);
-        a0_0 = vfma(b0, w0, a0_0);
-        a0_1 = vfma(b0, w1, a0_1);
-        const vf b1 = vbcast(ip + 213 + c);
         a1_0 = vfma(b1, w0, a1_0);
         a1_1 = vfma(b1, w1, a1_1);
     }
