@@ -218,17 +218,21 @@ static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, siz
     return b;
 }
 
-/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
- * there are at least as many images as threads (by_image), or else goes through every image in
- * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
- * first. prev_end: where the last group ended (0 at the start). */
+/* The next group of up to `per` images of thread tid's loop over the images of a kernel. Where
+ * there are at least as many images as threads (by_image), the thread claims its groups (rn_claim)
+ * where there are ranges (nt then counts them), else takes the groups of its fixed range
+ * (rn_images_from) in order; otherwise it goes through every image in order (each thread then
+ * takes a part of each image). Sets *count (0: no more) and returns the first. prev_end: where
+ * the last group ended (0 at the start). */
 static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
                                    size_t prev_end, size_t *count)
 {
-    if (by_image)
+    if (by_image && ranges != NULL)
         return rn_claim(ranges, tid, nt, per, count);
-    *count = n - prev_end < per ? n - prev_end : per;
-    return prev_end;
+    const size_t from = prev_end == 0 ? rn_images_from(n, tid, nt, by_image) : prev_end;
+    const size_t end = rn_images_end(n, tid, nt, by_image);
+    *count = end <= from ? 0 : end - from < per ? end - from : per;
+    return from;
 }
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
@@ -621,13 +625,14 @@ static void conv3x3_s1_c3k16_h32w32_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -1264,14 +1269,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -1889,13 +1897,14 @@ static void conv3x3_s2_c16k32_h32w32_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -2530,14 +2539,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3225,13 +3237,14 @@ static void conv3x3_s2_c32k64_h16w16_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -3776,14 +3789,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -4059,8 +4075,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4156,8 +4172,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4311,8 +4327,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4418,8 +4434,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4563,8 +4579,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4670,8 +4686,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -5591,14 +5607,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5778,14 +5797,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -6538,13 +6560,14 @@ static void conv3x3_s2_c32k64_h16w16_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -7639,14 +7662,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -7826,14 +7852,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8605,13 +8634,14 @@ static void conv3x3_s2_c16k32_h32w32_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -9710,14 +9740,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9897,14 +9930,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10214,13 +10250,14 @@ static void conv3x3_s1_c3k16_h32w32_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 32; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10279,14 +10316,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10368,14 +10408,17 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 8; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 8 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10419,13 +10462,14 @@ static void conv3x3_s2_c16k32_h32w32_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10484,14 +10528,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10573,14 +10620,17 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 2; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 4 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10624,13 +10674,14 @@ static void conv3x3_s2_c32k64_h16w16_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 8; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -10689,14 +10740,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -10778,14 +10832,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)

@@ -221,17 +221,21 @@ static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, siz
     return b;
 }
 
-/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
- * there are at least as many images as threads (by_image), or else goes through every image in
- * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
- * first. prev_end: where the last group ended (0 at the start). */
+/* The next group of up to `per` images of thread tid's loop over the images of a kernel. Where
+ * there are at least as many images as threads (by_image), the thread claims its groups (rn_claim)
+ * where there are ranges (nt then counts them), else takes the groups of its fixed range
+ * (rn_images_from) in order; otherwise it goes through every image in order (each thread then
+ * takes a part of each image). Sets *count (0: no more) and returns the first. prev_end: where
+ * the last group ended (0 at the start). */
 static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
                                    size_t prev_end, size_t *count)
 {
-    if (by_image)
+    if (by_image && ranges != NULL)
         return rn_claim(ranges, tid, nt, per, count);
-    *count = n - prev_end < per ? n - prev_end : per;
-    return prev_end;
+    const size_t from = prev_end == 0 ? rn_images_from(n, tid, nt, by_image) : prev_end;
+    const size_t end = rn_images_end(n, tid, nt, by_image);
+    *count = end <= from ? 0 : end - from < per ? end - from : per;
+    return from;
 }
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
@@ -1123,8 +1127,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -1213,8 +1217,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -2125,8 +2129,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -2225,8 +2229,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -3095,8 +3099,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -3195,8 +3199,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;

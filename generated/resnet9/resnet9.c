@@ -218,17 +218,21 @@ static inline size_t rn_claim(rn_range *ranges, int tid, int nt, size_t per, siz
     return b;
 }
 
-/* The next group of up to `per` images of a loop over images that claims them (rn_claim) where
- * there are at least as many images as threads (by_image), or else goes through every image in
- * order (each thread then takes a part of each image): sets *count (0: no more) and returns the
- * first. prev_end: where the last group ended (0 at the start). */
+/* The next group of up to `per` images of thread tid's loop over the images of a kernel. Where
+ * there are at least as many images as threads (by_image), the thread claims its groups (rn_claim)
+ * where there are ranges (nt then counts them), else takes the groups of its fixed range
+ * (rn_images_from) in order; otherwise it goes through every image in order (each thread then
+ * takes a part of each image). Sets *count (0: no more) and returns the first. prev_end: where
+ * the last group ended (0 at the start). */
 static inline size_t rn_next_group(rn_range *ranges, int by_image, int tid, int nt, size_t n, size_t per,
                                    size_t prev_end, size_t *count)
 {
-    if (by_image)
+    if (by_image && ranges != NULL)
         return rn_claim(ranges, tid, nt, per, count);
-    *count = n - prev_end < per ? n - prev_end : per;
-    return prev_end;
+    const size_t from = prev_end == 0 ? rn_images_from(n, tid, nt, by_image) : prev_end;
+    const size_t end = rn_images_end(n, tid, nt, by_image);
+    *count = end <= from ? 0 : end - from < per ? end - from : per;
+    return from;
 }
 
 /* Images per group when each of nt threads takes groups of at most `most` of the n images in
@@ -769,13 +773,14 @@ static void conv7x7_s2_c3k64_h32w32_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -1360,14 +1365,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -1673,8 +1681,9 @@ static void conv1x1_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -2024,13 +2033,14 @@ static void conv3x3_s2_c64k128_h8w8_stats_fwd(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -2350,14 +2360,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -2591,8 +2604,9 @@ static void conv1x1_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -2950,8 +2964,9 @@ static void conv3x3_s2_c128k256_h4w4_stats_fwd(size_t n, const float *restrict x
         float *restrict xp = scratch + (size_t)threads * 4 * OC + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -3262,14 +3277,15 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = lo; b0 < hi; b0 += per) {
-            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -3546,8 +3562,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -3643,8 +3659,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -3837,8 +3853,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
         size_t gn;
@@ -4055,9 +4071,10 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s) claimed by the threads (rn_claim) when there are enough,
-         * else the chunks of each image */
+        /* groups of up to 32 image(s), claimed by the threads (rn_claim), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
+        /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
         size_t gn;
         for (size_t b0 = rn_next_group(ranges, by_image, tid, threads, n, per, 0, &gn); gn > 0;
@@ -4672,14 +4689,15 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = lo; b0 < hi; b0 += per) {
-            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -5190,8 +5208,9 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* dx pixels (2*a + 0, 2*b + 0) */
@@ -5586,8 +5605,9 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -6135,14 +6155,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -6610,13 +6633,14 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* dx pixels (2*a + 0, 2*b + 0) */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -7002,8 +7026,9 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -7855,14 +7880,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8034,14 +8062,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8377,13 +8408,14 @@ static void conv7x7_s2_c3k64_h32w32_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 16; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -8442,14 +8474,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8531,14 +8566,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8582,8 +8620,9 @@ static void conv1x1_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -8623,8 +8662,9 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -8667,13 +8707,14 @@ static void conv3x3_s2_c64k128_h8w8_fwd(size_t n, const float *restrict x, const
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* the thread's next image, into the cache a slice per row while this one computes:
              * its padding copy then finds it there instead of in memory */
-            const char *next = by_image && b + 1 < hi ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
+            const char *next = by_image && b + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b + 1) * (IH * IW * IC)) : NULL;
             /* every output pixel */
             for (int r = by_image ? 0 : tid; r < 4; r += by_image ? 1 : nt) {
                 if (next != NULL)
@@ -8729,14 +8770,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8816,14 +8860,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 1 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b0 = lo; b0 < hi; b0++) {
-            const int g = 1;
-            /* the thread's next image, prefetched while this one computes (below) */
-            const char *next = by_image && b0 + 1 < hi ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
+        const size_t per = 1;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
+            /* the image after this one, the thread's next while it takes its own: prefetched
+             * while this one computes (below) */
+            const char *next = by_image && b0 + 1 < rn_images_end(n, tid, nt, by_image) ? (const char *)(x + (b0 + 1) * (IH * IW * IC)) : NULL;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 2 * ch to 2 * ch + 1, 2 tiles each */
                 for (int i = 0; i < g; i++)
@@ -8875,8 +8922,9 @@ static void conv1x1_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -8916,8 +8964,9 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
         (void)scratch;   /* no padded copy to make */
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             /* no padding (1x1, pad 0): the tiles read the image in place */
             const float *restrict xp = x + b * (IH * IW * IC);
             float *yb = y + b * (OH * OW * OC);
@@ -8968,8 +9017,9 @@ static void conv3x3_s2_c128k256_h4w4_fwd(size_t n, const float *restrict x, cons
         float *restrict xp = scratch + (size_t)tid * PAD;
         const int by_image = n >= (size_t)nt;
         /* the thread's images (rn_first_image) when there are enough, else rows of each image */
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
-        for (size_t b = lo; b < hi; b++) {
+        size_t one;
+        for (size_t b = rn_next_group(NULL, by_image, tid, nt, n, 1, 0, &one); one > 0;
+             b = rn_next_group(NULL, by_image, tid, nt, n, 1, b + 1, &one)) {
             rn_pad_image(x + b * (IH * IW * IC), xp, IH, IW, IC, HP, WP, PT, PL);
             float *yb = y + b * (OH * OW * OC);
             /* every output pixel */
@@ -9024,14 +9074,15 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = lo; b0 < hi; b0 += per) {
-            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
@@ -9112,14 +9163,15 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* the thread's images (rn_first_image) in groups of 32 when there are enough, else the
-         * chunks of each image */
+        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+         * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
-        const size_t lo = rn_images_from(n, tid, nt, by_image), hi = rn_images_end(n, tid, nt, by_image);
         /* groups as even as the threads' shares allow (rn_group_size) */
         const size_t per = by_image ? rn_group_size(n, nt, 32) : 32;
-        for (size_t b0 = lo; b0 < hi; b0 += per) {
-            const int g = hi - b0 < per ? (int)(hi - b0) : (int)per;
+        size_t gn;
+        for (size_t b0 = rn_next_group(NULL, by_image, tid, nt, n, per, 0, &gn); gn > 0;
+             b0 = rn_next_group(NULL, by_image, tid, nt, n, per, b0 + gn, &gn)) {
+            const int g = (int)gn;
             for (int ch = by_image ? 0 : tid; ch < 1; ch += by_image ? 1 : nt) {
                 /* chunk ch of each image: tile rows 1 * ch to 1 * ch + 0, 1 tiles each */
                 for (int i = 0; i < g; i++)
