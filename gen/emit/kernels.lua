@@ -57,9 +57,18 @@ local function split(n, tmax)
   return math.ceil(n / tiles)
 end
 
+-- image_split(claim): how a conv kernel's threads go through the images (templates/threads.c.in):
+-- rn_next_group's arguments before n (the threads' ranges when they claim images, NULL for
+-- the fixed split) and the image past which the thread is not likely to take the next (the
+-- batch's end when claiming, else its range's), for the next image's prefetch.
+local function image_split(claim)
+  if claim then return "ranges, by_image, tid, threads", "n" end
+  return "NULL, by_image, tid, nt", "rn_images_end(n, tid, nt, by_image)"
+end
+
 -- Helpers every template may use.
 local TEMPLATE_BASE = { ipairs = ipairs, math = math, string = string, table = table, format = format,
-                        zeros = zeros, outer_product = outer_product, split = split }
+                        zeros = zeros, outer_product = outer_product, split = split, image_split = image_split }
 
 -- Render templates/<file> of the model's template folder with params.
 function M.render(model, file, params)

@@ -1269,7 +1269,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -2539,7 +2539,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3789,7 +3789,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4075,7 +4075,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4172,7 +4172,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4327,7 +4327,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4434,7 +4434,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_cached_fwd_eval(size_t n, const 
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4579,7 +4579,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4686,7 +4686,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -5607,7 +5607,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -5797,7 +5797,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -6031,13 +6031,15 @@ static void conv3x3_s2_c32k64_h16w16_bwd_weights(size_t n, const float *restrict
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 8 * rstep) {
                 const int r1 = r0 + 8 * rstep < OH ? r0 + 8 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
+                for (int i = 0; i < KH; i++) {
+                    for (int j = 0; j < KW; j++) {
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 30; c += 3)
                                 conv3x3_s2_c32k64_h16w16_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                             conv3x3_s2_c32k64_h16w16_bwd_weights_t2(xp + (i * WP + j) * C + 30, dyb + kb, part + ((i * KW + j) * C + 30) * K + kb, r0, r1, rstep);
                         }
+                    }
+                }
             }
         }
         RN_BARRIER();
@@ -7662,7 +7664,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -7852,7 +7854,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8076,13 +8078,15 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
                 const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
+                for (int i = 0; i < KH; i++) {
+                    for (int j = 0; j < KW; j++) {
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 15; c += 3)
                                 conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                             conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb + kb, part + ((i * KW + j) * C + 15) * K + kb, r0, r1, rstep);
                         }
+                    }
+                }
             }
         }
         RN_BARRIER();
@@ -9740,7 +9744,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -9930,7 +9934,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10164,12 +10168,13 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
                 const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
-                for (int i = 0; i < KH; i++)
+                for (int i = 0; i < KH; i++) {
                     for (int kb = 0; kb < K; kb += 16) {
                         for (int c = 0; c < 5; c += 5)
                             conv3x3_s1_c3k16_h32w32_bwd_weights_t5(xp + i * WP * C + c, dyb + kb, part + (i * KW * C + c) * K + kb, r0, r1, rstep);
                         conv3x3_s1_c3k16_h32w32_bwd_weights_t4(xp + i * WP * C + 5, dyb + kb, part + (i * KW * C + 5) * K + kb, r0, r1, rstep);
                     }
+                }
             }
         }
         RN_BARRIER();
@@ -10316,7 +10321,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10408,7 +10413,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10528,7 +10533,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10620,7 +10625,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10740,7 +10745,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -10832,7 +10837,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;

@@ -1127,7 +1127,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -1217,7 +1217,7 @@ static void conv3x3_s1_c16k16_h32w32_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -2129,7 +2129,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_add_relu_fwd_eval(size_t n, const flo
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -2229,7 +2229,7 @@ static void conv3x3_s1_c32k32_h16w16_f4_bn_relu_fwd_eval(size_t n, const float *
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3099,7 +3099,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_fwd_eval(size_t n, const float
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3199,7 +3199,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_fwd_eval(size_t n, const float *re
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;

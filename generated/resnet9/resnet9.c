@@ -1365,7 +1365,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -2360,7 +2360,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3277,7 +3277,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+        /* groups of up to 32 images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* groups as even as the threads' shares allow (rn_group_size) */
@@ -3562,7 +3562,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3659,7 +3659,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
         }
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -3853,7 +3853,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s), claimed by the threads (rn_claim), when there
+        /* images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -4071,7 +4071,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
         }
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s), claimed by the threads (rn_claim), when there
+        /* groups of up to 32 images, claimed by the threads (rn_claim), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* groups as even as the threads' shares allow (rn_group_size) */
@@ -4689,7 +4689,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+        /* groups of up to 32 images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* groups as even as the threads' shares allow (rn_group_size) */
@@ -5452,13 +5452,15 @@ static void conv1x1_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
                 const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
+                for (int i = 0; i < KH; i++) {
+                    for (int j = 0; j < KW; j++) {
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 126; c += 3)
                                 conv1x1_s2_c128k256_h4w4_bwd_weights_t3(xb + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                             conv1x1_s2_c128k256_h4w4_bwd_weights_t2(xb + (i * WP + j) * C + 126, dyb + kb, part + ((i * KW + j) * C + 126) * K + kb, r0, r1, rstep);
                         }
+                    }
+                }
             }
         }
         RN_BARRIER();
@@ -6155,7 +6157,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -6377,13 +6379,15 @@ static void conv3x3_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
                 const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
+                for (int i = 0; i < KH; i++) {
+                    for (int j = 0; j < KW; j++) {
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 63; c += 3)
                                 conv3x3_s2_c64k128_h8w8_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                             conv3x3_s2_c64k128_h8w8_bwd_weights_t1(xp + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
                         }
+                    }
+                }
             }
         }
         RN_BARRIER();
@@ -6873,13 +6877,15 @@ static void conv1x1_s2_c64k128_h8w8_bwd_weights(size_t n, const float *restrict 
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 4 * rstep) {
                 const int r1 = r0 + 4 * rstep < OH ? r0 + 4 * rstep : OH;
-                for (int i = 0; i < KH; i++)
-                    for (int j = 0; j < KW; j++)
+                for (int i = 0; i < KH; i++) {
+                    for (int j = 0; j < KW; j++) {
                         for (int kb = 0; kb < K; kb += 32) {
                             for (int c = 0; c < 63; c += 3)
                                 conv1x1_s2_c64k128_h8w8_bwd_weights_t3(xb + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
                             conv1x1_s2_c64k128_h8w8_bwd_weights_t1(xb + (i * WP + j) * C + 63, dyb + kb, part + ((i * KW + j) * C + 63) * K + kb, r0, r1, rstep);
                         }
+                    }
+                }
             }
         }
         RN_BARRIER();
@@ -7880,7 +7886,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         double *restrict mine = part + (size_t)tid * 2 * OC;
         float *restrict vb = scratch + (size_t)threads * 4 * OC + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8062,7 +8068,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8323,11 +8329,12 @@ static void conv7x7_s2_c3k64_h32w32_bwd_weights(size_t n, const float *restrict 
             const int rstep = by_image ? 1 : nt;
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 5 * rstep) {
                 const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
-                for (int i = 0; i < KH; i++)
+                for (int i = 0; i < KH; i++) {
                     for (int kb = 0; kb < K; kb += 32) {
                         for (int c = 0; c < 21; c += 3)
                             conv7x7_s2_c3k64_h32w32_bwd_weights_t3(xp + i * WP * C + c, dyb + kb, part + (i * KW * C + c) * K + kb, r0, r1, rstep);
                     }
+                }
             }
         }
         RN_BARRIER();
@@ -8474,7 +8481,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8566,7 +8573,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 36 * (XS + YS);
         float *restrict mb = vb + 36 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8770,7 +8777,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -8860,7 +8867,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 1 image(s), the thread's in order (rn_first_image), when there
+        /* images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         const size_t per = 1;
@@ -9074,7 +9081,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+        /* groups of up to 32 images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* groups as even as the threads' shares allow (rn_group_size) */
@@ -9163,7 +9170,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         RN_BARRIER();
         float *restrict vb = scratch + (size_t)tid * 16 * (XS + YS);
         float *restrict mb = vb + 16 * XS;
-        /* groups of up to 32 image(s), the thread's in order (rn_first_image), when there
+        /* groups of up to 32 images, the thread's in order (rn_first_image), when there
          * are enough, else the chunks of each image */
         const int by_image = n >= (size_t)nt;
         /* groups as even as the threads' shares allow (rn_group_size) */
