@@ -60,8 +60,14 @@ end
 -- Weight gradients larger than this do not stay in L2 (see backward_weights_plan).
 local L2_WEIGHT_BYTES = 1024 * 1024
 
--- Output pixels per chunk of the batch in the by-block weight gradient (backward_weights_plan).
-local BY_BLOCK_PIXELS = 64
+-- Output pixels per chunk of the batch in the by-block weight gradient (backward_weights_plan):
+-- 4 images of 7x7. Each block's tile loads and stores its sums once a chunk, so longer chunks
+-- spread that over more FMAs, though the chunk's dy (196 pixels of 64 floats: 49 KiB on
+-- avx512) no longer fits L1. Measured on Zen 5 (48 KiB L1; conv_layers_resnet50 --batch 16
+-- --threads 2, 5 interleaved rounds, GFLOP/s of bwd-wts, 1 image -> 4): 1x1 512->2048
+-- 282 -> 351, 2048->512 251 -> 283, stride-2 1x1 1024->2048 207 -> 313, 3x3 512->512 416 -> 457,
+-- stride-2 3x3 512->512 282 -> 295; 6 images alike, 8 lower (docs/benchmarks.md).
+local BY_BLOCK_PIXELS = 196
 
 -- The bytes of input that a group of images may read while each block of weights runs over
 -- them (block_order).
@@ -157,7 +163,7 @@ local function backward_weights_plan(L, p, isa)
               HP = f.HP, WP = f.WP, PT = p.P, PL = p.P, BLOCKS = blocks, KB = kb, NOPAD = f.NOPAD,
               BY_BLOCK = not dw_in_l2 and p.OH * p.OW <= 64 and blocks.tail == nil }
   -- BY_BLOCK's chunk of the batch: the images of about BY_BLOCK_PIXELS output pixels, whose dy
-  -- (KB floats each: 16 KiB on avx512) stays in L1 while a run of blocks goes through them
+  -- (KB floats each) a run of blocks goes through before the next chunk
   q.IMG = math.max(1, math.floor(BY_BLOCK_PIXELS / (p.OH * p.OW)))
   -- rows per chunk of the per-image form: about 85 pixels, whose dy block (KB floats each)
   -- and x lines (64 bytes each) fill half of a 32 KiB L1; whole images when dw is too large

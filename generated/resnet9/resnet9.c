@@ -4937,7 +4937,7 @@ static inline void conv3x3_s2_c128k256_h4w4_bwd_weights_t2(size_t b0, size_t b1,
 static void conv3x3_s2_c128k256_h4w4_bwd_weights(size_t n, const float *restrict x, const float *restrict dy, float *restrict dw,
     int threads)
 {
-    enum { C = 128, K = 256, KB = 32, NKB = K / KB, NCB = 43, NB = 9 * NKB * NCB, IMG = 16 };
+    enum { C = 128, K = 256, KB = 32, NKB = K / KB, NCB = 43, NB = 9 * NKB * NCB, IMG = 49 };
     /* per tap (i, j): i - P, j - P, then the output rows [r0, r1) and columns [c0, c1) whose
      * input pixel (r*S + i - P, col*S + j - P) is inside the image */
     static const int taps[9][6] = {
