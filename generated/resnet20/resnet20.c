@@ -8080,11 +8080,9 @@ static void conv3x3_s2_c16k32_h32w32_bwd_weights(size_t n, const float *restrict
                 const int r1 = r0 + 5 * rstep < OH ? r0 + 5 * rstep : OH;
                 for (int i = 0; i < KH; i++) {
                     for (int j = 0; j < KW; j++) {
-                        for (int kb = 0; kb < K; kb += 32) {
-                            for (int c = 0; c < 15; c += 3)
-                                conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb + kb, part + ((i * KW + j) * C + c) * K + kb, r0, r1, rstep);
-                            conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb + kb, part + ((i * KW + j) * C + 15) * K + kb, r0, r1, rstep);
-                        }
+                        for (int c = 0; c < 15; c += 3)
+                            conv3x3_s2_c16k32_h32w32_bwd_weights_t3(xp + (i * WP + j) * C + c, dyb, part + ((i * KW + j) * C + c) * K, r0, r1, rstep);
+                        conv3x3_s2_c16k32_h32w32_bwd_weights_t1(xp + (i * WP + j) * C + 15, dyb, part + ((i * KW + j) * C + 15) * K, r0, r1, rstep);
                     }
                 }
             }
@@ -10169,11 +10167,8 @@ static void conv3x3_s1_c3k16_h32w32_bwd_weights(size_t n, const float *restrict 
             for (int r0 = by_image ? 0 : tid; r0 < OH; r0 += 2 * rstep) {
                 const int r1 = r0 + 2 * rstep < OH ? r0 + 2 * rstep : OH;
                 for (int i = 0; i < KH; i++) {
-                    for (int kb = 0; kb < K; kb += 16) {
-                        for (int c = 0; c < 5; c += 5)
-                            conv3x3_s1_c3k16_h32w32_bwd_weights_t5(xp + i * WP * C + c, dyb + kb, part + (i * KW * C + c) * K + kb, r0, r1, rstep);
-                        conv3x3_s1_c3k16_h32w32_bwd_weights_t4(xp + i * WP * C + 5, dyb + kb, part + (i * KW * C + 5) * K + kb, r0, r1, rstep);
-                    }
+                    conv3x3_s1_c3k16_h32w32_bwd_weights_t5(xp + i * WP * C, dyb, part + i * KW * C * K, r0, r1, rstep);
+                    conv3x3_s1_c3k16_h32w32_bwd_weights_t4(xp + i * WP * C + 5, dyb, part + (i * KW * C + 5) * K, r0, r1, rstep);
                 }
             }
         }
