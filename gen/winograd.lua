@@ -39,6 +39,10 @@ end
 -- Whether the output divides into whole m x m tiles (no partial tiles).
 function M.whole(p, m) return p.OH % m == 0 and p.OW % m == 0 end
 
+-- Transformed weights (a^2 x C x K floats) of at least this many bytes are written past the
+-- caches (gen/layers/conv.lua, WINO_WSTREAM_BYTES), which the cost model counts on (M.model).
+M.STREAM_BYTES = 16 * 1024 * 1024
+
 -- The tile size for conv shape p of a network (its spec: `plain` without shortcuts) under
 -- the generator's policy (`--conv`), and why, for the kernel's comment: nil for direct.
 -- `how` (optional): { sig = the layer's signature (conv.lua), dir = "fwd" | "eval" | "bwd_data" |
@@ -82,8 +86,9 @@ function M.choose(policy, isa, p, spec, how)
     return nil, any and not M.whole(p, 2) and "modelled: direct, backward of a map in partial tiles (gen/winograd.lua)" or nil
   end
   if m == 4 and not M.whole(p, 4) then
-    return 4, "modelled: F(4x4) in partial tiles, " .. (how.dir == "eval" and "eval forward" or "backward-weights")
-              .. " of a wide layer (gen/winograd.lua)"
+    local what = how.dir == "eval" and "eval forward of a wide layer" or how.dir == "bwd_weights"
+                 and "backward-weights of a wide layer" or "a wide layer whose weights are written past the caches"
+    return 4, "modelled: F(4x4) in partial tiles, " .. what .. " (gen/winograd.lua)"
   end
   if m == 4 then return 4, "modelled: F(4x4) on maps of 8x8 and more in whole tiles (gen/winograd.lua)" end
   if not M.whole(p, 2) then return 2, "modelled: F(2x2) in partial tiles (gen/winograd.lua)" end
@@ -127,12 +132,20 @@ M.policies = { "auto", "direct", "f2", "f4" }
 -- 25.5-29.3 (4 tiles an image, 36 MiB of sums a thread). Hence F(4x4) for wide layers'
 -- backward-weights in partial tiles where the waste is at most 4/3 and an image has at least
 -- 16 tiles, and direct at 7x7.
+-- Then the training forward and backward-data wrote their transformed weights past the caches
+-- where those reach STREAM_BYTES (gen/layers/conv.lua): 512 channels at 7x7, Zen 5
+-- (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, 3 interleaved rounds,
+-- medians, ms a call): forward F(2x2) 6.55, F(4x4) 5.38; backward-data 7.40 and 6.53 (direct
+-- 10.4 and 11.2 in the tuning file of that day). Hence F(4x4) in training too where its
+-- weights stream so (512 channels in and out), in tiles of at most 4/3 waste.
 function M.model(isa, p, dir)
   dir = dir or "fwd"
   local wide = p.C >= 256 and p.K >= 256
+  local streams = 16 * p.C * p.K * 4 >= M.STREAM_BYTES   -- even F(2x2)'s weights
   if M.fits(isa, p, 4) then
     if M.whole(p, 4) and p.OH * p.OW >= 64 then return 4 end
     if dir == "eval" and wide and M.waste(p, 4) <= 4 / 3 then return 4 end
+    if (dir == "fwd" or dir == "bwd_data") and wide and streams and M.waste(p, 4) <= 4 / 3 then return 4 end
     if dir == "bwd_weights" and wide and M.waste(p, 4) <= 4 / 3 and math.ceil(p.OH / 4) * math.ceil(p.OW / 4) >= 16 then
       return 4
     end

@@ -72,6 +72,10 @@ static inline vh vhmask(vh m, vh b) { return (vh)((vhi)b & (m > (vh){ 0 })); }
 static inline vf vmask_pos(vf m, vf b) { return (vf){ vhmask(m.lo, b.lo), vhmask(m.hi, b.hi) }; }
 #endif
 static inline vf vbcast(const float *p) { return vset1(*p); }
+/* the streaming store of the x86 ISAs (p = v past the caches) is a plain store here */
+static inline int vstream_aligned(const void *p) { (void)p; return 1; }
+static inline void vstream(float *p, vf v) { vstore(p, v); }
+static inline void vstream_fence(void) {}
 /* the first n lanes of p, zeros above; the first n lanes of v to p */
 static inline vf vloadn(const float *p, int n)
 {
@@ -300,6 +304,15 @@ static inline void rn_pad_image(const float *restrict x, float *restrict xp, int
 
 /* Kernel helpers written in the ISA prelude's vector operations (isa_*.c.in), so one
  * definition serves every ISA. */
+
+/* p = v, past the caches (vstream) where stream */
+static inline void vstore_or_stream(float *p, vf v, int stream)
+{
+    if (stream)
+        vstream(p, v);
+    else
+        vstore(p, v);
+}
 
 /* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
  * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
