@@ -282,6 +282,29 @@ local function winograd_chunk(a, ic, oc, rows, ntc, dir)
   return tr, ipc
 end
 
+-- The floats from one of a Winograd chunk's a^2 planes (V, M, Yh: n floats of rows) to the
+-- next: one 64-byte line more. The transforms load or store a vector in each plane in turn;
+-- planes a multiple of 4 KiB apart fall in one of L1's 64 sets, more of them than its ways
+-- (ResNet-50's 512 channels at 7x7 in F(4x4): 36 planes of 64 KiB). Measured against planes of
+-- NT rows (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, 7 interleaved rounds,
+-- medians, ms a call, Zen 5): F(4x4) on 256 channels at 14x14 forward 6.30 -> 6.04,
+-- backward-data 6.43 -> 6.17; on 512 at 7x7 6.58 -> 6.42 and 7.43 -> 7.32: at the noise's edge,
+-- all six kernels (with backward-weights) the same way.
+local function plane(n)
+  return n + 16
+end
+
+-- Backward-weights' rows of V and Yh (a tile's floats, n channels) in its products: one 64-byte
+-- line longer where they are whole KiBs. A register tile of dU goes down the chunk's tiles, a
+-- row each (conv_winograd.c.in, WEIGHTS); rows 1 KiB apart fall in 4 of L1's 64 sets, and the
+-- chunk's (128 tiles) outnumber their ways. ResNet-50's 256 channels at 14x14 in F(4x4)
+-- (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, runs of 5, 5 and 7 interleaved
+-- rounds, medians, ms a call, Zen 5): 7.50 -> 5.77, 6.38 -> 5.15, 7.79 -> 6.80. Rows of 512 and
+-- 256 bytes (128 and 64 channels) measured 0.91-1.05x and 1.05-1.22x padded: left as they are.
+local function padded_row(n)
+  return n * 4 % 1024 == 0 and n + 16 or n
+end
+
 -- dir: the direction whose choice applies (fwd, eval, bwd_data, bwd_weights: gen/winograd.lua);
 -- sig: the layer's signature. Returns the plan (nil for direct) and why it was chosen (the
 -- kernel's comment; nil where no Winograd tile fits). e.conv_policy, where set, overrides the
@@ -326,13 +349,15 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   local slices = q.TAIL == 0 and q.NT / tw or ipc * (tpc - q.TAIL) / tw
   q.PFW = q.TAPS * ic * oc * 4 > WINO_STREAM_BYTES and math.ceil(cb * q.KB * 4 / 64 / slices) or 0
   q.WSTREAM = q.TAPS * ic * oc * 4 >= WINO_WSTREAM_BYTES
-  q.scratch = q.TAPS * q.NT * (ic + oc)   -- per thread: the chunk's V and M
+  q.XS, q.YS = plane(q.NT * ic), plane(q.NT * oc)
+  q.scratch = q.TAPS * (q.XS + q.YS)   -- per thread: the chunk's V and M
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1
   for d = math.min(ic, math.floor(e.isa.accumulators / b.main.nv)), 1, -1 do
     if ic % d == 0 then q.R = d; break end
   end
   q.WEIGHTS = false
+  q.VS, q.YR = ic, oc   -- a tile's row of V and of Yh (backward-weights: padded_row)
   return q, why
 end
 
@@ -465,11 +490,13 @@ function M.backward(L, e)
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
+    wq.VS, wq.YR = padded_row(wq.IC), padded_row(wq.OC)
+    wq.XS, wq.YS = plane(wq.NT * wq.VS), plane(wq.NT * wq.YR)
     wq.PFY = math.ceil(p.OH * p.OW * p.K * 4 / 64 / wq.NCH)   -- lines of the next image's dy per chunk
     wq.PFYX = math.ceil(wq.PFY / wq.TAPS)   -- of which per Winograd point
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
-    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
+    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * (p.C * p.K + wq.XS + wq.YS)), e:threads())
   elseif simd then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then

@@ -33,12 +33,12 @@
 #define RESNET20_PARAM_BYTES ((size_t)1084416)
 #define RESNET20_WORK_BYTES ((size_t)589824u)
 #define RESNET20_ACT_BYTES(batch) ((size_t)(batch) * 143360u)
-#define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)73728)
+#define RESNET20_SCRATCH_BYTES_PER_THREAD ((size_t)78336)
 #define RESNET20_INFER_BYTES(batch, threads) \
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
     ((size_t)1674240 + (size_t)(batch) * 1569280u + \
-     (size_t)(threads) * 1179648u)
+     (size_t)(threads) * 1184256u)
 
 /* One tensor of the params buffer. */
 typedef struct resnet20_infer_tensor {

@@ -1012,41 +1012,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_input_edge(const float *restric
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 272 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 544 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 816 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1088 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1360 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1632 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1904 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2176 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2448 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2720 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2992 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3264 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3536 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3808 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 4080 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4624 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4896 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 5168 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5440 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5712 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5984 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 6256 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 7072 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 7344 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7616 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7888 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 8160 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 8432 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8704 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8976 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 9248 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 9520 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -1089,18 +1089,18 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_gemm_t2(const float *restrict v
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 272 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 272 + k), m0_2 = vload(mp + 544 + k), m0_3 = vload(mp + 816 + k), m0_4 = vload(mp + 1088 + k), m0_5 = vload(mp + 1360 + k);
+        const vf m1_0 = vload(mp + 1632 + k), m1_1 = vload(mp + 1904 + k), m1_2 = vload(mp + 2176 + k), m1_3 = vload(mp + 2448 + k), m1_4 = vload(mp + 2720 + k), m1_5 = vload(mp + 2992 + k);
+        const vf m2_0 = vload(mp + 3264 + k), m2_1 = vload(mp + 3536 + k), m2_2 = vload(mp + 3808 + k), m2_3 = vload(mp + 4080 + k), m2_4 = vload(mp + 4352 + k), m2_5 = vload(mp + 4624 + k);
+        const vf m3_0 = vload(mp + 4896 + k), m3_1 = vload(mp + 5168 + k), m3_2 = vload(mp + 5440 + k), m3_3 = vload(mp + 5712 + k), m3_4 = vload(mp + 5984 + k), m3_5 = vload(mp + 6256 + k);
+        const vf m4_0 = vload(mp + 6528 + k), m4_1 = vload(mp + 6800 + k), m4_2 = vload(mp + 7072 + k), m4_3 = vload(mp + 7344 + k), m4_4 = vload(mp + 7616 + k), m4_5 = vload(mp + 7888 + k);
+        const vf m5_0 = vload(mp + 8160 + k), m5_1 = vload(mp + 8432 + k), m5_2 = vload(mp + 8704 + k), m5_3 = vload(mp + 8976 + k), m5_4 = vload(mp + 9248 + k), m5_5 = vload(mp + 9520 + k);
         const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
         const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
         const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
@@ -1337,7 +1337,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_stats_fwd(size_t n, const float *restrict 
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -2191,21 +2191,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_input_edge(const float *restr
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 512 + c, vadd(t0_2, t0_1));
-        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
-        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
-        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
-        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
-        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
-        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
-        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
-        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
-        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
-        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
-        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
-        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
-        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
-        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
+        vstore(vp + 528 + c, vadd(t0_2, t0_1));
+        vstore(vp + 1056 + c, vsub(t0_2, t0_1));
+        vstore(vp + 1584 + c, vsub(t0_1, t0_3));
+        vstore(vp + 2112 + c, vsub(t1_0, t1_2));
+        vstore(vp + 2640 + c, vadd(t1_2, t1_1));
+        vstore(vp + 3168 + c, vsub(t1_2, t1_1));
+        vstore(vp + 3696 + c, vsub(t1_1, t1_3));
+        vstore(vp + 4224 + c, vsub(t2_0, t2_2));
+        vstore(vp + 4752 + c, vadd(t2_2, t2_1));
+        vstore(vp + 5280 + c, vsub(t2_2, t2_1));
+        vstore(vp + 5808 + c, vsub(t2_1, t2_3));
+        vstore(vp + 6336 + c, vsub(t3_0, t3_2));
+        vstore(vp + 6864 + c, vadd(t3_2, t3_1));
+        vstore(vp + 7392 + c, vsub(t3_2, t3_1));
+        vstore(vp + 7920 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -2248,16 +2248,16 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_gemm_t2(const float *restrict
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
-    enum { OC = 128, YS = 512 };
+    enum { OC = 128, YS = 528 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k);
-        const vf m1_0 = vload(mp + 2048 + k), m1_1 = vload(mp + 2560 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3584 + k);
-        const vf m2_0 = vload(mp + 4096 + k), m2_1 = vload(mp + 4608 + k), m2_2 = vload(mp + 5120 + k), m2_3 = vload(mp + 5632 + k);
-        const vf m3_0 = vload(mp + 6144 + k), m3_1 = vload(mp + 6656 + k), m3_2 = vload(mp + 7168 + k), m3_3 = vload(mp + 7680 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 528 + k), m0_2 = vload(mp + 1056 + k), m0_3 = vload(mp + 1584 + k);
+        const vf m1_0 = vload(mp + 2112 + k), m1_1 = vload(mp + 2640 + k), m1_2 = vload(mp + 3168 + k), m1_3 = vload(mp + 3696 + k);
+        const vf m2_0 = vload(mp + 4224 + k), m2_1 = vload(mp + 4752 + k), m2_2 = vload(mp + 5280 + k), m2_3 = vload(mp + 5808 + k);
+        const vf m3_0 = vload(mp + 6336 + k), m3_1 = vload(mp + 6864 + k), m3_2 = vload(mp + 7392 + k), m3_3 = vload(mp + 7920 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -2334,7 +2334,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 528, YS = 528, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -3116,21 +3116,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input_edge(const float *restr
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
-        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
-        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
-        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
-        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
-        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
-        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
-        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
-        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
-        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
-        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
-        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
-        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
-        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
-        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8208 + c, vadd(t0_2, t0_1));
+        vstore(vp + 16416 + c, vsub(t0_2, t0_1));
+        vstore(vp + 24624 + c, vsub(t0_1, t0_3));
+        vstore(vp + 32832 + c, vsub(t1_0, t1_2));
+        vstore(vp + 41040 + c, vadd(t1_2, t1_1));
+        vstore(vp + 49248 + c, vsub(t1_2, t1_1));
+        vstore(vp + 57456 + c, vsub(t1_1, t1_3));
+        vstore(vp + 65664 + c, vsub(t2_0, t2_2));
+        vstore(vp + 73872 + c, vadd(t2_2, t2_1));
+        vstore(vp + 82080 + c, vsub(t2_2, t2_1));
+        vstore(vp + 90288 + c, vsub(t2_1, t2_3));
+        vstore(vp + 98496 + c, vsub(t3_0, t3_2));
+        vstore(vp + 106704 + c, vadd(t3_2, t3_1));
+        vstore(vp + 114912 + c, vsub(t3_2, t3_1));
+        vstore(vp + 123120 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -3165,16 +3165,16 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_output(const float *restrict mp,
     int epi, const float *restrict sc, const float *restrict sh, const float *rp, const float *restrict org, double *restrict ps, float *op)
 {
-    enum { OC = 256, YS = 8192 };
+    enum { OC = 256, YS = 8208 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8192 + k), m0_2 = vload(mp + 16384 + k), m0_3 = vload(mp + 24576 + k);
-        const vf m1_0 = vload(mp + 32768 + k), m1_1 = vload(mp + 40960 + k), m1_2 = vload(mp + 49152 + k), m1_3 = vload(mp + 57344 + k);
-        const vf m2_0 = vload(mp + 65536 + k), m2_1 = vload(mp + 73728 + k), m2_2 = vload(mp + 81920 + k), m2_3 = vload(mp + 90112 + k);
-        const vf m3_0 = vload(mp + 98304 + k), m3_1 = vload(mp + 106496 + k), m3_2 = vload(mp + 114688 + k), m3_3 = vload(mp + 122880 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8208 + k), m0_2 = vload(mp + 16416 + k), m0_3 = vload(mp + 24624 + k);
+        const vf m1_0 = vload(mp + 32832 + k), m1_1 = vload(mp + 41040 + k), m1_2 = vload(mp + 49248 + k), m1_3 = vload(mp + 57456 + k);
+        const vf m2_0 = vload(mp + 65664 + k), m2_1 = vload(mp + 73872 + k), m2_2 = vload(mp + 82080 + k), m2_3 = vload(mp + 90288 + k);
+        const vf m3_0 = vload(mp + 98496 + k), m3_1 = vload(mp + 106704 + k), m3_2 = vload(mp + 114912 + k), m3_3 = vload(mp + 123120 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -3251,7 +3251,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 8208, YS = 8208, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -3526,7 +3526,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_relu_cached_fwd_eval(size_t n, const fl
     float eps, float *restrict y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -3623,7 +3623,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bn_add_relu_cached_fwd_eval(size_t n, cons
     float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -3819,7 +3819,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 528, YS = 528, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4037,7 +4037,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
     float eps, const float *res, float *y, float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 8208, YS = 8208, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4319,21 +4319,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_edge(const floa
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
-        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
-        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
-        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
-        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
-        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
-        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
-        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
-        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
-        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
-        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
-        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
-        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
-        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
-        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8720 + c, vadd(t0_2, t0_1));
+        vstore(vp + 17440 + c, vsub(t0_2, t0_1));
+        vstore(vp + 26160 + c, vsub(t0_1, t0_3));
+        vstore(vp + 34880 + c, vsub(t1_0, t1_2));
+        vstore(vp + 43600 + c, vadd(t1_2, t1_1));
+        vstore(vp + 52320 + c, vsub(t1_2, t1_1));
+        vstore(vp + 61040 + c, vsub(t1_1, t1_3));
+        vstore(vp + 69760 + c, vsub(t2_0, t2_2));
+        vstore(vp + 78480 + c, vadd(t2_2, t2_1));
+        vstore(vp + 87200 + c, vsub(t2_2, t2_1));
+        vstore(vp + 95920 + c, vsub(t2_1, t2_3));
+        vstore(vp + 104640 + c, vsub(t3_0, t3_2));
+        vstore(vp + 113360 + c, vadd(t3_2, t3_1));
+        vstore(vp + 122080 + c, vsub(t3_2, t3_1));
+        vstore(vp + 130800 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -4344,10 +4344,10 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_at(const float 
 }
 
 /* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
+ * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS floats apart). */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 256, YS = 8192 };
+    enum { OC = 256, YS = 8720 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 256 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 768 + k);
@@ -4360,21 +4360,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 8192 + k, vadd(s0_1, s0_0));
-        vstore(yp + 16384 + k, vsub(s0_0, s0_1));
-        vstore(yp + 24576 + k, vneg(s0_1));
-        vstore(yp + 32768 + k, s1_0);
-        vstore(yp + 40960 + k, vadd(s1_1, s1_0));
-        vstore(yp + 49152 + k, vsub(s1_0, s1_1));
-        vstore(yp + 57344 + k, vneg(s1_1));
-        vstore(yp + 65536 + k, s2_0);
-        vstore(yp + 73728 + k, vadd(s2_1, s2_0));
-        vstore(yp + 81920 + k, vsub(s2_0, s2_1));
-        vstore(yp + 90112 + k, vneg(s2_1));
-        vstore(yp + 98304 + k, s3_0);
-        vstore(yp + 106496 + k, vadd(s3_1, s3_0));
-        vstore(yp + 114688 + k, vsub(s3_0, s3_1));
-        vstore(yp + 122880 + k, vneg(s3_1));
+        vstore(yp + 8720 + k, vadd(s0_1, s0_0));
+        vstore(yp + 17440 + k, vsub(s0_0, s0_1));
+        vstore(yp + 26160 + k, vneg(s0_1));
+        vstore(yp + 34880 + k, s1_0);
+        vstore(yp + 43600 + k, vadd(s1_1, s1_0));
+        vstore(yp + 52320 + k, vsub(s1_0, s1_1));
+        vstore(yp + 61040 + k, vneg(s1_1));
+        vstore(yp + 69760 + k, s2_0);
+        vstore(yp + 78480 + k, vadd(s2_1, s2_0));
+        vstore(yp + 87200 + k, vsub(s2_0, s2_1));
+        vstore(yp + 95920 + k, vneg(s2_1));
+        vstore(yp + 104640 + k, s3_0);
+        vstore(yp + 113360 + k, vadd(s3_1, s3_0));
+        vstore(yp + 122080 + k, vsub(s3_0, s3_1));
+        vstore(yp + 130800 + k, vneg(s3_1));
     }
 }
 
@@ -4386,16 +4386,16 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_weights_gemm(const float *res
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
     vf a1_0 = vload(up + 256), a1_1 = vload(up + 264), a1_2 = vload(up + 272), a1_3 = vload(up + 280);
     for (int t = 0; t < tiles; t++) {
-        const vf d0 = vload(yp + t * OC + 0);
-        const vf d1 = vload(yp + t * OC + 8);
-        const vf d2 = vload(yp + t * OC + 16);
-        const vf d3 = vload(yp + t * OC + 24);
-        const vf b0 = vbcast(vp + t * IC + 0);
+        const vf d0 = vload(yp + t * 272 + 0);
+        const vf d1 = vload(yp + t * 272 + 8);
+        const vf d2 = vload(yp + t * 272 + 16);
+        const vf d3 = vload(yp + t * 272 + 24);
+        const vf b0 = vbcast(vp + t * 272 + 0);
         a0_0 = vfma(b0, d0, a0_0);
         a0_1 = vfma(b0, d1, a0_1);
         a0_2 = vfma(b0, d2, a0_2);
         a0_3 = vfma(b0, d3, a0_3);
-        const vf b1 = vbcast(vp + t * IC + 1);
+        const vf b1 = vbcast(vp + t * 272 + 1);
         a1_0 = vfma(b1, d0, a1_0);
         a1_1 = vfma(b1, d1, a1_1);
         a1_2 = vfma(b1, d2, a1_2);
@@ -4415,7 +4415,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
+           XS = 8720, YS = 8720, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -4426,8 +4426,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
-         * Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][272] and
+         * Yh[xi][NT][272] (rows a line longer than their channels: gen/layers/conv.lua, padded_row) */
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
@@ -4443,8 +4443,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_weights(size_t n, const float *restr
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 1; u++) {
                         const int row = (1 * ch + u / 1) * 2, col = u % 1 * 2;
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 1 + u) * IC);
-                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * OC);
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 1 + u) * 272);
+                        conv3x3_s1_c256k256_h2w2_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 1 + u) * 272);
                     }
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
@@ -4529,21 +4529,21 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_edge(const float *
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 8192 + c, vadd(t0_2, t0_1));
-        vstore(vp + 16384 + c, vsub(t0_2, t0_1));
-        vstore(vp + 24576 + c, vsub(t0_1, t0_3));
-        vstore(vp + 32768 + c, vsub(t1_0, t1_2));
-        vstore(vp + 40960 + c, vadd(t1_2, t1_1));
-        vstore(vp + 49152 + c, vsub(t1_2, t1_1));
-        vstore(vp + 57344 + c, vsub(t1_1, t1_3));
-        vstore(vp + 65536 + c, vsub(t2_0, t2_2));
-        vstore(vp + 73728 + c, vadd(t2_2, t2_1));
-        vstore(vp + 81920 + c, vsub(t2_2, t2_1));
-        vstore(vp + 90112 + c, vsub(t2_1, t2_3));
-        vstore(vp + 98304 + c, vsub(t3_0, t3_2));
-        vstore(vp + 106496 + c, vadd(t3_2, t3_1));
-        vstore(vp + 114688 + c, vsub(t3_2, t3_1));
-        vstore(vp + 122880 + c, vsub(t3_1, t3_3));
+        vstore(vp + 8208 + c, vadd(t0_2, t0_1));
+        vstore(vp + 16416 + c, vsub(t0_2, t0_1));
+        vstore(vp + 24624 + c, vsub(t0_1, t0_3));
+        vstore(vp + 32832 + c, vsub(t1_0, t1_2));
+        vstore(vp + 41040 + c, vadd(t1_2, t1_1));
+        vstore(vp + 49248 + c, vsub(t1_2, t1_1));
+        vstore(vp + 57456 + c, vsub(t1_1, t1_3));
+        vstore(vp + 65664 + c, vsub(t2_0, t2_2));
+        vstore(vp + 73872 + c, vadd(t2_2, t2_1));
+        vstore(vp + 82080 + c, vsub(t2_2, t2_1));
+        vstore(vp + 90288 + c, vsub(t2_1, t2_3));
+        vstore(vp + 98496 + c, vsub(t3_0, t3_2));
+        vstore(vp + 106704 + c, vadd(t3_2, t3_1));
+        vstore(vp + 114912 + c, vsub(t3_2, t3_1));
+        vstore(vp + 123120 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -4578,16 +4578,16 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *res
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_output(const float *restrict mp,
     int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
-    enum { OC = 256, YS = 8192 };
+    enum { OC = 256, YS = 8208 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8192 + k), m0_2 = vload(mp + 16384 + k), m0_3 = vload(mp + 24576 + k);
-        const vf m1_0 = vload(mp + 32768 + k), m1_1 = vload(mp + 40960 + k), m1_2 = vload(mp + 49152 + k), m1_3 = vload(mp + 57344 + k);
-        const vf m2_0 = vload(mp + 65536 + k), m2_1 = vload(mp + 73728 + k), m2_2 = vload(mp + 81920 + k), m2_3 = vload(mp + 90112 + k);
-        const vf m3_0 = vload(mp + 98304 + k), m3_1 = vload(mp + 106496 + k), m3_2 = vload(mp + 114688 + k), m3_3 = vload(mp + 122880 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 8208 + k), m0_2 = vload(mp + 16416 + k), m0_3 = vload(mp + 24624 + k);
+        const vf m1_0 = vload(mp + 32832 + k), m1_1 = vload(mp + 41040 + k), m1_2 = vload(mp + 49248 + k), m1_3 = vload(mp + 57456 + k);
+        const vf m2_0 = vload(mp + 65664 + k), m2_1 = vload(mp + 73872 + k), m2_2 = vload(mp + 82080 + k), m2_3 = vload(mp + 90288 + k);
+        const vf m3_0 = vload(mp + 98496 + k), m3_1 = vload(mp + 106704 + k), m3_2 = vload(mp + 114912 + k), m3_3 = vload(mp + 123120 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -4652,7 +4652,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 8208, YS = 8208, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5779,21 +5779,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_edge(const floa
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 4096 + c, vadd(t0_2, t0_1));
-        vstore(vp + 8192 + c, vsub(t0_2, t0_1));
-        vstore(vp + 12288 + c, vsub(t0_1, t0_3));
-        vstore(vp + 16384 + c, vsub(t1_0, t1_2));
-        vstore(vp + 20480 + c, vadd(t1_2, t1_1));
-        vstore(vp + 24576 + c, vsub(t1_2, t1_1));
-        vstore(vp + 28672 + c, vsub(t1_1, t1_3));
-        vstore(vp + 32768 + c, vsub(t2_0, t2_2));
-        vstore(vp + 36864 + c, vadd(t2_2, t2_1));
-        vstore(vp + 40960 + c, vsub(t2_2, t2_1));
-        vstore(vp + 45056 + c, vsub(t2_1, t2_3));
-        vstore(vp + 49152 + c, vsub(t3_0, t3_2));
-        vstore(vp + 53248 + c, vadd(t3_2, t3_1));
-        vstore(vp + 57344 + c, vsub(t3_2, t3_1));
-        vstore(vp + 61440 + c, vsub(t3_1, t3_3));
+        vstore(vp + 4112 + c, vadd(t0_2, t0_1));
+        vstore(vp + 8224 + c, vsub(t0_2, t0_1));
+        vstore(vp + 12336 + c, vsub(t0_1, t0_3));
+        vstore(vp + 16448 + c, vsub(t1_0, t1_2));
+        vstore(vp + 20560 + c, vadd(t1_2, t1_1));
+        vstore(vp + 24672 + c, vsub(t1_2, t1_1));
+        vstore(vp + 28784 + c, vsub(t1_1, t1_3));
+        vstore(vp + 32896 + c, vsub(t2_0, t2_2));
+        vstore(vp + 37008 + c, vadd(t2_2, t2_1));
+        vstore(vp + 41120 + c, vsub(t2_2, t2_1));
+        vstore(vp + 45232 + c, vsub(t2_1, t2_3));
+        vstore(vp + 49344 + c, vsub(t3_0, t3_2));
+        vstore(vp + 53456 + c, vadd(t3_2, t3_1));
+        vstore(vp + 57568 + c, vsub(t3_2, t3_1));
+        vstore(vp + 61680 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -5804,10 +5804,10 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(const float 
 }
 
 /* The transform of one tile of dy (2x2 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS = NT * OC floats apart). */
+ * gradient: Yh = A dY A^T (4x4) into yp + (i*4 + j) * YS (YS floats apart). */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 128, YS = 4096 };
+    enum { OC = 128, YS = 4112 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 128 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 640 + k);
@@ -5820,21 +5820,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(const float *restr
         const vf s3_0 = vneg(g1_0);
         const vf s3_1 = vneg(g1_1);
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 4096 + k, vadd(s0_1, s0_0));
-        vstore(yp + 8192 + k, vsub(s0_0, s0_1));
-        vstore(yp + 12288 + k, vneg(s0_1));
-        vstore(yp + 16384 + k, s1_0);
-        vstore(yp + 20480 + k, vadd(s1_1, s1_0));
-        vstore(yp + 24576 + k, vsub(s1_0, s1_1));
-        vstore(yp + 28672 + k, vneg(s1_1));
-        vstore(yp + 32768 + k, s2_0);
-        vstore(yp + 36864 + k, vadd(s2_1, s2_0));
-        vstore(yp + 40960 + k, vsub(s2_0, s2_1));
-        vstore(yp + 45056 + k, vneg(s2_1));
-        vstore(yp + 49152 + k, s3_0);
-        vstore(yp + 53248 + k, vadd(s3_1, s3_0));
-        vstore(yp + 57344 + k, vsub(s3_0, s3_1));
-        vstore(yp + 61440 + k, vneg(s3_1));
+        vstore(yp + 4112 + k, vadd(s0_1, s0_0));
+        vstore(yp + 8224 + k, vsub(s0_0, s0_1));
+        vstore(yp + 12336 + k, vneg(s0_1));
+        vstore(yp + 16448 + k, s1_0);
+        vstore(yp + 20560 + k, vadd(s1_1, s1_0));
+        vstore(yp + 24672 + k, vsub(s1_0, s1_1));
+        vstore(yp + 28784 + k, vneg(s1_1));
+        vstore(yp + 32896 + k, s2_0);
+        vstore(yp + 37008 + k, vadd(s2_1, s2_0));
+        vstore(yp + 41120 + k, vsub(s2_0, s2_1));
+        vstore(yp + 45232 + k, vneg(s2_1));
+        vstore(yp + 49344 + k, s3_0);
+        vstore(yp + 53456 + k, vadd(s3_1, s3_0));
+        vstore(yp + 57568 + k, vsub(s3_0, s3_1));
+        vstore(yp + 61680 + k, vneg(s3_1));
     }
 }
 
@@ -5846,16 +5846,16 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_weights_gemm(const float *res
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
     vf a1_0 = vload(up + 128), a1_1 = vload(up + 136), a1_2 = vload(up + 144), a1_3 = vload(up + 152);
     for (int t = 0; t < tiles; t++) {
-        const vf d0 = vload(yp + t * OC + 0);
-        const vf d1 = vload(yp + t * OC + 8);
-        const vf d2 = vload(yp + t * OC + 16);
-        const vf d3 = vload(yp + t * OC + 24);
-        const vf b0 = vbcast(vp + t * IC + 0);
+        const vf d0 = vload(yp + t * 128 + 0);
+        const vf d1 = vload(yp + t * 128 + 8);
+        const vf d2 = vload(yp + t * 128 + 16);
+        const vf d3 = vload(yp + t * 128 + 24);
+        const vf b0 = vbcast(vp + t * 128 + 0);
         a0_0 = vfma(b0, d0, a0_0);
         a0_1 = vfma(b0, d1, a0_1);
         a0_2 = vfma(b0, d2, a0_2);
         a0_3 = vfma(b0, d3, a0_3);
-        const vf b1 = vbcast(vp + t * IC + 1);
+        const vf b1 = vbcast(vp + t * 128 + 1);
         a1_0 = vfma(b1, d0, a1_0);
         a1_1 = vfma(b1, d1, a1_1);
         a1_2 = vfma(b1, d2, a1_2);
@@ -5875,7 +5875,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
+           XS = 4112, YS = 4112, KB = 32, DU = 16 * IC * OC, SLICE = DU + 16 * (XS + YS) };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -5886,8 +5886,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
-         * Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][128] and
+         * Yh[xi][NT][128] */
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 16 * XS;
         memset(du, 0, sizeof(float) * DU);
@@ -5903,8 +5903,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_weights(size_t n, const float *restr
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 2, col = u % 2 * 2;
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * IC);
-                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * 128);
+                        conv3x3_s1_c128k128_h4w4_f2_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * 128);
                     }
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
@@ -5989,21 +5989,21 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_input_edge(const float *
         const vf t3_2 = vsub(d1_2, d3_2);
         const vf t3_3 = vsub(d1_3, d3_3);
         vstore(vp + 0 + c, vsub(t0_0, t0_2));
-        vstore(vp + 512 + c, vadd(t0_2, t0_1));
-        vstore(vp + 1024 + c, vsub(t0_2, t0_1));
-        vstore(vp + 1536 + c, vsub(t0_1, t0_3));
-        vstore(vp + 2048 + c, vsub(t1_0, t1_2));
-        vstore(vp + 2560 + c, vadd(t1_2, t1_1));
-        vstore(vp + 3072 + c, vsub(t1_2, t1_1));
-        vstore(vp + 3584 + c, vsub(t1_1, t1_3));
-        vstore(vp + 4096 + c, vsub(t2_0, t2_2));
-        vstore(vp + 4608 + c, vadd(t2_2, t2_1));
-        vstore(vp + 5120 + c, vsub(t2_2, t2_1));
-        vstore(vp + 5632 + c, vsub(t2_1, t2_3));
-        vstore(vp + 6144 + c, vsub(t3_0, t3_2));
-        vstore(vp + 6656 + c, vadd(t3_2, t3_1));
-        vstore(vp + 7168 + c, vsub(t3_2, t3_1));
-        vstore(vp + 7680 + c, vsub(t3_1, t3_3));
+        vstore(vp + 528 + c, vadd(t0_2, t0_1));
+        vstore(vp + 1056 + c, vsub(t0_2, t0_1));
+        vstore(vp + 1584 + c, vsub(t0_1, t0_3));
+        vstore(vp + 2112 + c, vsub(t1_0, t1_2));
+        vstore(vp + 2640 + c, vadd(t1_2, t1_1));
+        vstore(vp + 3168 + c, vsub(t1_2, t1_1));
+        vstore(vp + 3696 + c, vsub(t1_1, t1_3));
+        vstore(vp + 4224 + c, vsub(t2_0, t2_2));
+        vstore(vp + 4752 + c, vadd(t2_2, t2_1));
+        vstore(vp + 5280 + c, vsub(t2_2, t2_1));
+        vstore(vp + 5808 + c, vsub(t2_1, t2_3));
+        vstore(vp + 6336 + c, vsub(t3_0, t3_2));
+        vstore(vp + 6864 + c, vadd(t3_2, t3_1));
+        vstore(vp + 7392 + c, vsub(t3_2, t3_1));
+        vstore(vp + 7920 + c, vsub(t3_1, t3_3));
     }
 }
 
@@ -6046,16 +6046,16 @@ static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_gemm_t2(const float *res
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 2x2 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 2x2 pixels at op. */
 static inline void conv3x3_s1_c128k128_h4w4_f2_bwd_data_output(const float *restrict mp,
     int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
-    enum { OC = 128, YS = 512 };
+    enum { OC = 128, YS = 528 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 512 + k), m0_2 = vload(mp + 1024 + k), m0_3 = vload(mp + 1536 + k);
-        const vf m1_0 = vload(mp + 2048 + k), m1_1 = vload(mp + 2560 + k), m1_2 = vload(mp + 3072 + k), m1_3 = vload(mp + 3584 + k);
-        const vf m2_0 = vload(mp + 4096 + k), m2_1 = vload(mp + 4608 + k), m2_2 = vload(mp + 5120 + k), m2_3 = vload(mp + 5632 + k);
-        const vf m3_0 = vload(mp + 6144 + k), m3_1 = vload(mp + 6656 + k), m3_2 = vload(mp + 7168 + k), m3_3 = vload(mp + 7680 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 528 + k), m0_2 = vload(mp + 1056 + k), m0_3 = vload(mp + 1584 + k);
+        const vf m1_0 = vload(mp + 2112 + k), m1_1 = vload(mp + 2640 + k), m1_2 = vload(mp + 3168 + k), m1_3 = vload(mp + 3696 + k);
+        const vf m2_0 = vload(mp + 4224 + k), m2_1 = vload(mp + 4752 + k), m2_2 = vload(mp + 5280 + k), m2_3 = vload(mp + 5808 + k);
+        const vf m3_0 = vload(mp + 6336 + k), m3_1 = vload(mp + 6864 + k), m3_2 = vload(mp + 7392 + k), m3_3 = vload(mp + 7920 + k);
         const vf s0_0 = vadd(vadd(m2_0, m1_0), m0_0);
         const vf s0_1 = vadd(vadd(m2_1, m1_1), m0_1);
         const vf s0_2 = vadd(vadd(m2_2, m1_2), m0_2);
@@ -6120,7 +6120,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 528, YS = 528, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -7244,41 +7244,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_edge(const float 
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 2048 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 4096 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 6144 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 8192 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 10240 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 12288 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 14336 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 16384 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 18432 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 20480 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 22528 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 24576 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 26624 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 28672 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 30720 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 32768 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 34816 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 36864 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 38912 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 40960 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 43008 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 45056 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 47104 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 49152 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 51200 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 53248 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 55296 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 57344 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 59392 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 61440 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 63488 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 65536 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 67584 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 69632 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 71680 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 2064 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 4128 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 6192 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 8256 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 10320 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 12384 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 14448 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 16512 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 18576 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 20640 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 22704 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 24768 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 26832 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 28896 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 30960 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 33024 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 35088 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 37152 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 39216 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 41280 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 43344 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 45408 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 47472 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 49536 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 51600 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 53664 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 55728 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 57792 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 59856 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 61920 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 63984 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 66048 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 68112 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 70176 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 72240 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -7289,10 +7289,10 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(const float *r
 }
 
 /* The transform of one tile of dy (4x4 pixels at dp), every output channel, for the weight
- * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS = NT * OC floats apart). */
+ * gradient: Yh = A dY A^T (6x6) into yp + (i*6 + j) * YS (YS floats apart). */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restrict dp, float *restrict yp)
 {
-    enum { OC = 64, YS = 2048 };
+    enum { OC = 64, YS = 2064 };
     for (int k = 0; k < OC; k += 8) {
         const vf g0_0 = vload(dp + 0 + k), g0_1 = vload(dp + 64 + k), g0_2 = vload(dp + 128 + k), g0_3 = vload(dp + 192 + k);
         const vf g1_0 = vload(dp + 512 + k), g1_1 = vload(dp + 576 + k), g1_2 = vload(dp + 640 + k), g1_3 = vload(dp + 704 + k);
@@ -7323,41 +7323,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(const float *restric
         const vf s5_2 = g3_2;
         const vf s5_3 = g3_3;
         vstore(yp + 0 + k, s0_0);
-        vstore(yp + 2048 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
-        vstore(yp + 4096 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
-        vstore(yp + 6144 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
-        vstore(yp + 8192 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
-        vstore(yp + 10240 + k, s0_3);
-        vstore(yp + 12288 + k, s1_0);
-        vstore(yp + 14336 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
-        vstore(yp + 16384 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
-        vstore(yp + 18432 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
-        vstore(yp + 20480 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
-        vstore(yp + 22528 + k, s1_3);
-        vstore(yp + 24576 + k, s2_0);
-        vstore(yp + 26624 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
-        vstore(yp + 28672 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
-        vstore(yp + 30720 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
-        vstore(yp + 32768 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
-        vstore(yp + 34816 + k, s2_3);
-        vstore(yp + 36864 + k, s3_0);
-        vstore(yp + 38912 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
-        vstore(yp + 40960 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
-        vstore(yp + 43008 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
-        vstore(yp + 45056 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
-        vstore(yp + 47104 + k, s3_3);
-        vstore(yp + 49152 + k, s4_0);
-        vstore(yp + 51200 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
-        vstore(yp + 53248 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
-        vstore(yp + 55296 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
-        vstore(yp + 57344 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
-        vstore(yp + 59392 + k, s4_3);
-        vstore(yp + 61440 + k, s5_0);
-        vstore(yp + 63488 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
-        vstore(yp + 65536 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
-        vstore(yp + 67584 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
-        vstore(yp + 69632 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
-        vstore(yp + 71680 + k, s5_3);
+        vstore(yp + 2064 + k, vadd(vadd(vadd(s0_3, s0_2), s0_1), s0_0));
+        vstore(yp + 4128 + k, vsub(vsub(vadd(s0_2, s0_0), s0_1), s0_3));
+        vstore(yp + 6192 + k, vfma(vset1(8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(2.0f), s0_1, s0_0))));
+        vstore(yp + 8256 + k, vfma(vset1(-8.0f), s0_3, vfma(vset1(4.0f), s0_2, vfma(vset1(-2.0f), s0_1, s0_0))));
+        vstore(yp + 10320 + k, s0_3);
+        vstore(yp + 12384 + k, s1_0);
+        vstore(yp + 14448 + k, vadd(vadd(vadd(s1_3, s1_2), s1_1), s1_0));
+        vstore(yp + 16512 + k, vsub(vsub(vadd(s1_2, s1_0), s1_1), s1_3));
+        vstore(yp + 18576 + k, vfma(vset1(8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(2.0f), s1_1, s1_0))));
+        vstore(yp + 20640 + k, vfma(vset1(-8.0f), s1_3, vfma(vset1(4.0f), s1_2, vfma(vset1(-2.0f), s1_1, s1_0))));
+        vstore(yp + 22704 + k, s1_3);
+        vstore(yp + 24768 + k, s2_0);
+        vstore(yp + 26832 + k, vadd(vadd(vadd(s2_3, s2_2), s2_1), s2_0));
+        vstore(yp + 28896 + k, vsub(vsub(vadd(s2_2, s2_0), s2_1), s2_3));
+        vstore(yp + 30960 + k, vfma(vset1(8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(2.0f), s2_1, s2_0))));
+        vstore(yp + 33024 + k, vfma(vset1(-8.0f), s2_3, vfma(vset1(4.0f), s2_2, vfma(vset1(-2.0f), s2_1, s2_0))));
+        vstore(yp + 35088 + k, s2_3);
+        vstore(yp + 37152 + k, s3_0);
+        vstore(yp + 39216 + k, vadd(vadd(vadd(s3_3, s3_2), s3_1), s3_0));
+        vstore(yp + 41280 + k, vsub(vsub(vadd(s3_2, s3_0), s3_1), s3_3));
+        vstore(yp + 43344 + k, vfma(vset1(8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(2.0f), s3_1, s3_0))));
+        vstore(yp + 45408 + k, vfma(vset1(-8.0f), s3_3, vfma(vset1(4.0f), s3_2, vfma(vset1(-2.0f), s3_1, s3_0))));
+        vstore(yp + 47472 + k, s3_3);
+        vstore(yp + 49536 + k, s4_0);
+        vstore(yp + 51600 + k, vadd(vadd(vadd(s4_3, s4_2), s4_1), s4_0));
+        vstore(yp + 53664 + k, vsub(vsub(vadd(s4_2, s4_0), s4_1), s4_3));
+        vstore(yp + 55728 + k, vfma(vset1(8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(2.0f), s4_1, s4_0))));
+        vstore(yp + 57792 + k, vfma(vset1(-8.0f), s4_3, vfma(vset1(4.0f), s4_2, vfma(vset1(-2.0f), s4_1, s4_0))));
+        vstore(yp + 59856 + k, s4_3);
+        vstore(yp + 61920 + k, s5_0);
+        vstore(yp + 63984 + k, vadd(vadd(vadd(s5_3, s5_2), s5_1), s5_0));
+        vstore(yp + 66048 + k, vsub(vsub(vadd(s5_2, s5_0), s5_1), s5_3));
+        vstore(yp + 68112 + k, vfma(vset1(8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(2.0f), s5_1, s5_0))));
+        vstore(yp + 70176 + k, vfma(vset1(-8.0f), s5_3, vfma(vset1(4.0f), s5_2, vfma(vset1(-2.0f), s5_1, s5_0))));
+        vstore(yp + 72240 + k, s5_3);
     }
 }
 
@@ -7369,16 +7369,16 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_weights_gemm(const float *restr
     vf a0_0 = vload(up + 0), a0_1 = vload(up + 8), a0_2 = vload(up + 16), a0_3 = vload(up + 24);
     vf a1_0 = vload(up + 64), a1_1 = vload(up + 72), a1_2 = vload(up + 80), a1_3 = vload(up + 88);
     for (int t = 0; t < tiles; t++) {
-        const vf d0 = vload(yp + t * OC + 0);
-        const vf d1 = vload(yp + t * OC + 8);
-        const vf d2 = vload(yp + t * OC + 16);
-        const vf d3 = vload(yp + t * OC + 24);
-        const vf b0 = vbcast(vp + t * IC + 0);
+        const vf d0 = vload(yp + t * 64 + 0);
+        const vf d1 = vload(yp + t * 64 + 8);
+        const vf d2 = vload(yp + t * 64 + 16);
+        const vf d3 = vload(yp + t * 64 + 24);
+        const vf b0 = vbcast(vp + t * 64 + 0);
         a0_0 = vfma(b0, d0, a0_0);
         a0_1 = vfma(b0, d1, a0_1);
         a0_2 = vfma(b0, d2, a0_2);
         a0_3 = vfma(b0, d3, a0_3);
-        const vf b1 = vbcast(vp + t * IC + 1);
+        const vf b1 = vbcast(vp + t * 64 + 1);
         a1_0 = vfma(b1, d0, a1_0);
         a1_1 = vfma(b1, d1, a1_1);
         a1_2 = vfma(b1, d2, a1_2);
@@ -7398,7 +7398,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32, DU = 36 * IC * OC, SLICE = DU + 36 * (XS + YS) };
+           XS = 2064, YS = 2064, KB = 32, DU = 36 * IC * OC, SLICE = DU + 36 * (XS + YS) };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua); its transpose takes dU back to dw */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -7411,8 +7411,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
     RN_PARALLEL(threads)
     {
         const int tid = rn_thread(), nt = rn_threads();
-        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][IC] and
-         * Yh[xi][NT][OC] */
+        /* the thread's slice: dU[xi][IC][OC] (its sum over the tiles it takes), V[xi][NT][64] and
+         * Yh[xi][NT][64] */
         float *restrict du = scratch + (size_t)tid * SLICE;
         float *restrict vb = du + DU, *restrict yb = vb + 36 * XS;
         memset(du, 0, sizeof(float) * DU);
@@ -7428,8 +7428,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_weights(size_t n, const float *restric
                 for (int i = 0; i < g; i++) {
                     for (int u = 0; u < 4; u++) {
                         const int row = (2 * ch + u / 2) * 4, col = u % 2 * 4;
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * IC);
-                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * OC);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_input_at(x + (b0 + i) * (IH * IW * IC), row, col, vb + (i * 4 + u) * 64);
+                        conv3x3_s1_c64k64_h8w8_f4_bwd_weights_dy(dy + (b0 + i) * (OH * OW * OC) + ((size_t)row * OW + col) * OC, yb + (i * 4 + u) * 64);
                     }
                 }
                 /* by blocks of KB output channels, outermost: a block of Yh[xi] (the chunk's tiles by
@@ -7554,41 +7554,41 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_input_edge(const float *re
         const vf t5_4 = vfma(vset1(-5.0f), d3_4, vfma(vset1(4.0f), d1_4, d5_4));
         const vf t5_5 = vfma(vset1(-5.0f), d3_5, vfma(vset1(4.0f), d1_5, d5_5));
         vstore(vp + 0 + c, vfma(vset1(-5.0f), t0_2, vfma(vset1(4.0f), t0_0, t0_4)));
-        vstore(vp + 256 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
-        vstore(vp + 512 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
-        vstore(vp + 768 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1024 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
-        vstore(vp + 1280 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
-        vstore(vp + 1536 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
-        vstore(vp + 1792 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
-        vstore(vp + 2048 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
-        vstore(vp + 2304 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2560 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
-        vstore(vp + 2816 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
-        vstore(vp + 3072 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
-        vstore(vp + 3328 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
-        vstore(vp + 3584 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
-        vstore(vp + 3840 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4096 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
-        vstore(vp + 4352 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
-        vstore(vp + 4608 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
-        vstore(vp + 4864 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
-        vstore(vp + 5120 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
-        vstore(vp + 5376 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5632 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
-        vstore(vp + 5888 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
-        vstore(vp + 6144 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
-        vstore(vp + 6400 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
-        vstore(vp + 6656 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
-        vstore(vp + 6912 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7168 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
-        vstore(vp + 7424 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
-        vstore(vp + 7680 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
-        vstore(vp + 7936 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
-        vstore(vp + 8192 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
-        vstore(vp + 8448 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8704 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
-        vstore(vp + 8960 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
+        vstore(vp + 272 + c, vfma(vset1(-4.0f), t0_2, vfma(vset1(-4.0f), t0_1, vadd(t0_4, t0_3))));
+        vstore(vp + 544 + c, vsub(vfma(vset1(-4.0f), t0_2, vfma(vset1(4.0f), t0_1, t0_4)), t0_3));
+        vstore(vp + 816 + c, vfma(vset1(2.0f), t0_3, vsub(vfma(vset1(-2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1088 + c, vfma(vset1(-2.0f), t0_3, vsub(vfma(vset1(2.0f), t0_1, t0_4), t0_2)));
+        vstore(vp + 1360 + c, vfma(vset1(-5.0f), t0_3, vfma(vset1(4.0f), t0_1, t0_5)));
+        vstore(vp + 1632 + c, vfma(vset1(-5.0f), t1_2, vfma(vset1(4.0f), t1_0, t1_4)));
+        vstore(vp + 1904 + c, vfma(vset1(-4.0f), t1_2, vfma(vset1(-4.0f), t1_1, vadd(t1_4, t1_3))));
+        vstore(vp + 2176 + c, vsub(vfma(vset1(-4.0f), t1_2, vfma(vset1(4.0f), t1_1, t1_4)), t1_3));
+        vstore(vp + 2448 + c, vfma(vset1(2.0f), t1_3, vsub(vfma(vset1(-2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2720 + c, vfma(vset1(-2.0f), t1_3, vsub(vfma(vset1(2.0f), t1_1, t1_4), t1_2)));
+        vstore(vp + 2992 + c, vfma(vset1(-5.0f), t1_3, vfma(vset1(4.0f), t1_1, t1_5)));
+        vstore(vp + 3264 + c, vfma(vset1(-5.0f), t2_2, vfma(vset1(4.0f), t2_0, t2_4)));
+        vstore(vp + 3536 + c, vfma(vset1(-4.0f), t2_2, vfma(vset1(-4.0f), t2_1, vadd(t2_4, t2_3))));
+        vstore(vp + 3808 + c, vsub(vfma(vset1(-4.0f), t2_2, vfma(vset1(4.0f), t2_1, t2_4)), t2_3));
+        vstore(vp + 4080 + c, vfma(vset1(2.0f), t2_3, vsub(vfma(vset1(-2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4352 + c, vfma(vset1(-2.0f), t2_3, vsub(vfma(vset1(2.0f), t2_1, t2_4), t2_2)));
+        vstore(vp + 4624 + c, vfma(vset1(-5.0f), t2_3, vfma(vset1(4.0f), t2_1, t2_5)));
+        vstore(vp + 4896 + c, vfma(vset1(-5.0f), t3_2, vfma(vset1(4.0f), t3_0, t3_4)));
+        vstore(vp + 5168 + c, vfma(vset1(-4.0f), t3_2, vfma(vset1(-4.0f), t3_1, vadd(t3_4, t3_3))));
+        vstore(vp + 5440 + c, vsub(vfma(vset1(-4.0f), t3_2, vfma(vset1(4.0f), t3_1, t3_4)), t3_3));
+        vstore(vp + 5712 + c, vfma(vset1(2.0f), t3_3, vsub(vfma(vset1(-2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 5984 + c, vfma(vset1(-2.0f), t3_3, vsub(vfma(vset1(2.0f), t3_1, t3_4), t3_2)));
+        vstore(vp + 6256 + c, vfma(vset1(-5.0f), t3_3, vfma(vset1(4.0f), t3_1, t3_5)));
+        vstore(vp + 6528 + c, vfma(vset1(-5.0f), t4_2, vfma(vset1(4.0f), t4_0, t4_4)));
+        vstore(vp + 6800 + c, vfma(vset1(-4.0f), t4_2, vfma(vset1(-4.0f), t4_1, vadd(t4_4, t4_3))));
+        vstore(vp + 7072 + c, vsub(vfma(vset1(-4.0f), t4_2, vfma(vset1(4.0f), t4_1, t4_4)), t4_3));
+        vstore(vp + 7344 + c, vfma(vset1(2.0f), t4_3, vsub(vfma(vset1(-2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7616 + c, vfma(vset1(-2.0f), t4_3, vsub(vfma(vset1(2.0f), t4_1, t4_4), t4_2)));
+        vstore(vp + 7888 + c, vfma(vset1(-5.0f), t4_3, vfma(vset1(4.0f), t4_1, t4_5)));
+        vstore(vp + 8160 + c, vfma(vset1(-5.0f), t5_2, vfma(vset1(4.0f), t5_0, t5_4)));
+        vstore(vp + 8432 + c, vfma(vset1(-4.0f), t5_2, vfma(vset1(-4.0f), t5_1, vadd(t5_4, t5_3))));
+        vstore(vp + 8704 + c, vsub(vfma(vset1(-4.0f), t5_2, vfma(vset1(4.0f), t5_1, t5_4)), t5_3));
+        vstore(vp + 8976 + c, vfma(vset1(2.0f), t5_3, vsub(vfma(vset1(-2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 9248 + c, vfma(vset1(-2.0f), t5_3, vsub(vfma(vset1(2.0f), t5_1, t5_4), t5_2)));
+        vstore(vp + 9520 + c, vfma(vset1(-5.0f), t5_3, vfma(vset1(4.0f), t5_1, t5_5)));
     }
 }
 
@@ -7631,18 +7631,18 @@ static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_gemm_t2(const float *restr
 }
 
 /* The output transform of one tile, every output channel: Y = A^T M A from mp + xi * YS
- * (YS = NT * OC floats apart), then the epilogue, into the 4x4 pixels at op. */
+ * (YS floats apart), then the epilogue, into the 4x4 pixels at op. */
 static inline void conv3x3_s1_c64k64_h8w8_f4_bwd_data_output(const float *restrict mp,
     int epi, const float *restrict mk, const float *restrict xb, const float *restrict mu, double *restrict gs, float *restrict op)
 {
-    enum { OC = 64, YS = 256 };
+    enum { OC = 64, YS = 272 };
     for (int k = 0; k < OC; k += 8) {
-        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 256 + k), m0_2 = vload(mp + 512 + k), m0_3 = vload(mp + 768 + k), m0_4 = vload(mp + 1024 + k), m0_5 = vload(mp + 1280 + k);
-        const vf m1_0 = vload(mp + 1536 + k), m1_1 = vload(mp + 1792 + k), m1_2 = vload(mp + 2048 + k), m1_3 = vload(mp + 2304 + k), m1_4 = vload(mp + 2560 + k), m1_5 = vload(mp + 2816 + k);
-        const vf m2_0 = vload(mp + 3072 + k), m2_1 = vload(mp + 3328 + k), m2_2 = vload(mp + 3584 + k), m2_3 = vload(mp + 3840 + k), m2_4 = vload(mp + 4096 + k), m2_5 = vload(mp + 4352 + k);
-        const vf m3_0 = vload(mp + 4608 + k), m3_1 = vload(mp + 4864 + k), m3_2 = vload(mp + 5120 + k), m3_3 = vload(mp + 5376 + k), m3_4 = vload(mp + 5632 + k), m3_5 = vload(mp + 5888 + k);
-        const vf m4_0 = vload(mp + 6144 + k), m4_1 = vload(mp + 6400 + k), m4_2 = vload(mp + 6656 + k), m4_3 = vload(mp + 6912 + k), m4_4 = vload(mp + 7168 + k), m4_5 = vload(mp + 7424 + k);
-        const vf m5_0 = vload(mp + 7680 + k), m5_1 = vload(mp + 7936 + k), m5_2 = vload(mp + 8192 + k), m5_3 = vload(mp + 8448 + k), m5_4 = vload(mp + 8704 + k), m5_5 = vload(mp + 8960 + k);
+        const vf m0_0 = vload(mp + 0 + k), m0_1 = vload(mp + 272 + k), m0_2 = vload(mp + 544 + k), m0_3 = vload(mp + 816 + k), m0_4 = vload(mp + 1088 + k), m0_5 = vload(mp + 1360 + k);
+        const vf m1_0 = vload(mp + 1632 + k), m1_1 = vload(mp + 1904 + k), m1_2 = vload(mp + 2176 + k), m1_3 = vload(mp + 2448 + k), m1_4 = vload(mp + 2720 + k), m1_5 = vload(mp + 2992 + k);
+        const vf m2_0 = vload(mp + 3264 + k), m2_1 = vload(mp + 3536 + k), m2_2 = vload(mp + 3808 + k), m2_3 = vload(mp + 4080 + k), m2_4 = vload(mp + 4352 + k), m2_5 = vload(mp + 4624 + k);
+        const vf m3_0 = vload(mp + 4896 + k), m3_1 = vload(mp + 5168 + k), m3_2 = vload(mp + 5440 + k), m3_3 = vload(mp + 5712 + k), m3_4 = vload(mp + 5984 + k), m3_5 = vload(mp + 6256 + k);
+        const vf m4_0 = vload(mp + 6528 + k), m4_1 = vload(mp + 6800 + k), m4_2 = vload(mp + 7072 + k), m4_3 = vload(mp + 7344 + k), m4_4 = vload(mp + 7616 + k), m4_5 = vload(mp + 7888 + k);
+        const vf m5_0 = vload(mp + 8160 + k), m5_1 = vload(mp + 8432 + k), m5_2 = vload(mp + 8704 + k), m5_3 = vload(mp + 8976 + k), m5_4 = vload(mp + 9248 + k), m5_5 = vload(mp + 9520 + k);
         const vf s0_0 = vadd(vadd(vadd(vadd(m4_0, m3_0), m2_0), m1_0), m0_0);
         const vf s0_1 = vadd(vadd(vadd(vadd(m4_1, m3_1), m2_1), m1_1), m0_1);
         const vf s0_2 = vadd(vadd(vadd(vadd(m4_2, m3_2), m2_2), m1_2), m0_2);
@@ -7847,7 +7847,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8036,7 +8036,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8460,7 +8460,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_fwd(size_t n, const float *restrict x, con
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8541,7 +8541,7 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
     float *restrict scratch, int threads)
 {
     enum { IH = 8, IW = 8, IC = 64, OH = 8, OW = 8, OC = 64, A = 6, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 272, YS = 272, KB = 32 };
     /* F(4x4, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[6][3] = {
         { 1.0f / 4, 0.0f, 0.0f },
@@ -8758,7 +8758,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 528, YS = 528, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -8837,7 +8837,7 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 4, IW = 4, IC = 128, OH = 4, OW = 4, OC = 128, A = 4, NT = 4,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 528, YS = 528, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -9062,7 +9062,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 8208, YS = 8208, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -9140,7 +9140,7 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
     float *restrict scratch, int threads)
 {
     enum { IH = 2, IW = 2, IC = 256, OH = 2, OW = 2, OC = 256, A = 4, NT = 32,
-           XS = NT * IC, YS = NT * OC, KB = 32 };
+           XS = 8208, YS = 8208, KB = 32 };
     /* F(2x2, 3x3): the filter transform (gen/winograd.lua) */
     static const float G[4][3] = {
         { 1.0f, 0.0f, 0.0f },
@@ -10058,9 +10058,9 @@ static const char summary[] =
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
     "  activations per image:        94,208 inference, 299,008 training\n"
-    "  inference working memory:     0 + 94,208 n + 1,048,576 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      9,146,176 + 299,008 n + 5,242,880 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 1,142,784, training 14,688,064\n";
+    "  inference working memory:     0 + 94,208 n + 1,050,624 t (rearranged weights; activations; scratch)\n"
+    "  training working memory:      9,146,176 + 299,008 n + 5,310,464 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 1,144,832, training 14,755,648\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",

@@ -20,7 +20,7 @@
 #define RESNET9_TRAIN_ACT_FLOATS 74752         /* per image, training plan */
 #define RESNET9_INFER_ACT_FLOATS 23552         /* per image, inference plan */
 #define RESNET9_WORK_FLOATS 2984672            /* batch-independent work */
-#define RESNET9_THREAD_SCRATCH_FLOATS 1310720 /* scratch per thread */
+#define RESNET9_THREAD_SCRATCH_FLOATS 1327616 /* scratch per thread */
 
 extern const rn_model resnet9_model;
 
