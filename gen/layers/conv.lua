@@ -206,9 +206,9 @@ local WINO_NARROW_BYTES, WINO_NARROW_TILES = 10 * 1024, 8
 -- Transformed weights beyond this many bytes stream from L3 at every chunk (winograd_plan, PFW).
 local WINO_STREAM_BYTES = 2 * 1024 * 1024
 -- Transformed weights of at least this many bytes (16 MiB) are written past the caches
--- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway, and plain
--- stores read each line before writing it (A^2 lines 1 MiB apart for every vector of
--- weights). In training, where each call transforms them: ResNet-50's 512 channels at 7x7
+-- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway,
+-- and plain stores read each line before writing it (A^2 lines 1 MiB apart for every vector
+-- of weights). In training, where each call transforms them: ResNet-50's 512 channels at 7x7
 -- (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, 3 interleaved rounds,
 -- medians, ms a call, Zen 5): forward F(4x4) 6.34 -> 5.38, F(2x2) 6.98 -> 6.55; backward-data
 -- 8.10 -> 6.53 and 7.49 -> 7.40. On 256 channels at 14x14 (9 MiB in F(4x4), 4 in F(2x2)),
