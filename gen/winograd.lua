@@ -40,8 +40,15 @@ end
 function M.whole(p, m) return p.OH % m == 0 and p.OW % m == 0 end
 
 -- Transformed weights (a^2 x C x K floats) of at least this many bytes are written past the
--- caches (gen/layers/conv.lua, WINO_WSTREAM_BYTES), which the cost model counts on (M.model).
+-- caches (conv_winograd.c.in, WSTREAM; measured in gen/layers/conv.lua), which the cost model
+-- counts on (M.model).
 M.STREAM_BYTES = 16 * 1024 * 1024
+
+-- Whether F(m x m)'s transformed weights for C input and K output channels are written so.
+function M.streams(m, C, K)
+  local a = m + 2
+  return a * a * C * K * 4 >= M.STREAM_BYTES
+end
 
 -- The tile size for conv shape p of a network (its spec: `plain` without shortcuts) under
 -- the generator's policy (`--conv`), and why, for the kernel's comment: nil for direct.
@@ -141,11 +148,13 @@ M.policies = { "auto", "direct", "f2", "f4" }
 function M.model(isa, p, dir)
   dir = dir or "fwd"
   local wide = p.C >= 256 and p.K >= 256
-  local streams = 16 * p.C * p.K * 4 >= M.STREAM_BYTES   -- even F(2x2)'s weights
   if M.fits(isa, p, 4) then
     if M.whole(p, 4) and p.OH * p.OW >= 64 then return 4 end
     if dir == "eval" and wide and M.waste(p, 4) <= 4 / 3 then return 4 end
-    if (dir == "fwd" or dir == "bwd_data") and wide and streams and M.waste(p, 4) <= 4 / 3 then return 4 end
+    -- where even F(2x2)'s weights stream
+    if (dir == "fwd" or dir == "bwd_data") and wide and M.streams(2, p.C, p.K) and M.waste(p, 4) <= 4 / 3 then
+      return 4
+    end
     if dir == "bwd_weights" and wide and M.waste(p, 4) <= 4 / 3 and math.ceil(p.OH / 4) * math.ceil(p.OW / 4) >= 16 then
       return 4
     end

@@ -205,16 +205,6 @@ local WINO_TILES, WINO_BYTES, WINO_L1 = 32, 128 * 1024, 16 * 1024
 local WINO_NARROW_BYTES, WINO_NARROW_TILES = 10 * 1024, 8
 -- Transformed weights beyond this many bytes stream from L3 at every chunk (winograd_plan, PFW).
 local WINO_STREAM_BYTES = 2 * 1024 * 1024
--- Transformed weights of at least this many bytes (16 MiB) are written past the caches
--- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway,
--- and plain stores read each line before writing it (A^2 lines 1 MiB apart for every vector
--- of weights). In training, where each call transforms them: ResNet-50's 512 channels at 7x7
--- (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, 3 interleaved rounds,
--- medians, ms a call, Zen 5): forward F(4x4) 6.34 -> 5.38, F(2x2) 6.98 -> 6.55; backward-data
--- 8.10 -> 6.53 and 7.49 -> 7.40. On 256 channels at 14x14 (9 MiB in F(4x4), 4 in F(2x2)),
--- which can stay in L3, the same stores measured 0.96-1.06x: left plain. The cost model
--- (gen/winograd.lua) counts on them.
-local WINO_WSTREAM_BYTES = winograd.STREAM_BYTES
 -- Backward-weights reads and writes each thread's sums dU (a^2 x IC x OC floats) once per chunk.
 -- Where they exceed WINO_DU_BYTES (a quarter of Zen 4's 32 MiB L3: each of two threads has its
 -- own), a chunk takes whole images, as many as make WINO_DU_TILES tiles within WINO_DU_CHUNK
@@ -348,16 +338,26 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   -- 9.77 -> 9.20, backward-data 8.86 -> 8.58 and 10.82 -> 10.03; 256 on 14x14 2-5% less
   local slices = q.TAIL == 0 and q.NT / tw or ipc * (tpc - q.TAIL) / tw
   q.PFW = q.TAPS * ic * oc * 4 > WINO_STREAM_BYTES and math.ceil(cb * q.KB * 4 / 64 / slices) or 0
-  q.WSTREAM = q.TAPS * ic * oc * 4 >= WINO_WSTREAM_BYTES
-  q.XS, q.YS = plane(q.NT * ic), plane(q.NT * oc)
-  q.scratch = q.TAPS * (q.XS + q.YS)   -- per thread: the chunk's V and M
+  -- Transformed weights of 16 MiB or more (winograd.streams) are written past the caches
+  -- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway,
+  -- and plain stores read each line before writing it (A^2 lines 1 MiB apart for every vector
+  -- of weights). In training, where each call transforms them: ResNet-50's 512 channels at 7x7
+  -- (conv_layers_resnet50_candidates --batch 16 --threads 2 --tune, 3 interleaved rounds,
+  -- medians, ms a call, Zen 5): forward F(4x4) 6.34 -> 5.38, F(2x2) 6.98 -> 6.55; backward-data
+  -- 8.10 -> 6.53 and 7.49 -> 7.40. On 256 channels at 14x14 (9 MiB in F(4x4), 4 in F(2x2)),
+  -- which can stay in L3, the same stores measured 0.96-1.06x: left plain. The cost model
+  -- (gen/winograd.lua) counts on them.
+  q.WSTREAM = winograd.streams(m, ic, oc)
+  -- a tile's row of V and of M (backward-weights: Yh), and the a^2 planes of the chunk's rows
+  if dir == "bwd_weights" then q.VS, q.YR = padded_row(ic), padded_row(oc) else q.VS, q.YR = ic, oc end
+  q.XS, q.YS = plane(q.NT * q.VS), plane(q.NT * q.YR)
+  q.scratch = q.TAPS * (q.XS + q.YS)   -- per thread: the chunk's V and M (or Yh)
   -- backward-weights: register tiles of R input channels by one block's vectors
   q.R = 1
   for d = math.min(ic, math.floor(e.isa.accumulators / b.main.nv)), 1, -1 do
     if ic % d == 0 then q.R = d; break end
   end
   q.WEIGHTS = false
-  q.VS, q.YR = ic, oc   -- a tile's row of V and of Yh (backward-weights: padded_row)
   return q, why
 end
 
@@ -490,13 +490,11 @@ function M.backward(L, e)
   if wq then
     -- Winograd: each thread's dU (a^2 x C x K floats) beside its chunk buffers
     wq.WEIGHTS = true
-    wq.VS, wq.YR = padded_row(wq.IC), padded_row(wq.OC)
-    wq.XS, wq.YS = plane(wq.NT * wq.VS), plane(wq.NT * wq.YR)
     wq.PFY = math.ceil(p.OH * p.OW * p.K * 4 / 64 / wq.NCH)   -- lines of the next image's dy per chunk
     wq.PFYX = math.ceil(wq.PFY / wq.TAPS)   -- of which per Winograd point
     local fn = e:kernel{ name = sig .. "_f" .. wq.MT .. "_bwd_weights", template = "conv_winograd.c.in", params = wq,
                          layer = L, pass = "bwd_weights", why = wwhy }
-    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * (p.C * p.K + wq.XS + wq.YS)), e:threads())
+    e:call(fn, e:x(x), e:dx(L.output), e:dp(L.weight), e:thread_scratch(wq.TAPS * p.C * p.K + wq.scratch), e:threads())
   elseif simd then
     local q = backward_weights_plan(L, p, e.isa)
     if q.BY_BLOCK then
