@@ -5497,19 +5497,18 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
     enum { IC = 256 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    if (epi & RN_EPI_ACC) {   /* add into the output */
-        for (int t = 0; t < 2; t++)
-            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
-                __builtin_prefetch(op + t * 256 + v);
-    }
-    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-        for (int t = 0; t < 2; t++)
-            for (int v = 0; v < 32; v += 16) {   /* 64-byte lines */
-                __builtin_prefetch(mk + t * 256 + v);
-                __builtin_prefetch(xb + t * 256 + v);
-            }
-    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        if (epi & RN_EPI_ACC) {   /* add into the output */
+            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+                __builtin_prefetch(op + c / 2 * 256 + c % 2 * 16);
+            }
+        }
+        if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+                __builtin_prefetch(mk + c / 2 * 256 + c % 2 * 16);
+                __builtin_prefetch(xb + c / 2 * 256 + c % 2 * 16);
+            }
+        }
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
         const vf w2 = vload(wp + 0 + c * 32 + 16);
@@ -6922,19 +6921,18 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
     enum { IC = 128 };
     vf a0_0 = vzero(), a0_1 = vzero(), a0_2 = vzero(), a0_3 = vzero();
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
-    if (epi & RN_EPI_ACC) {   /* add into the output */
-        for (int t = 0; t < 2; t++)
-            for (int v = 0; v < 32; v += 16)   /* 64-byte lines */
-                __builtin_prefetch(op + t * 128 + v);
-    }
-    if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-        for (int t = 0; t < 2; t++)
-            for (int v = 0; v < 32; v += 16) {   /* 64-byte lines */
-                __builtin_prefetch(mk + t * 128 + v);
-                __builtin_prefetch(xb + t * 128 + v);
-            }
-    }
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
+        if (epi & RN_EPI_ACC) {   /* add into the output */
+            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+                __builtin_prefetch(op + c / 2 * 128 + c % 2 * 16);
+            }
+        }
+        if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
+            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+                __builtin_prefetch(mk + c / 2 * 128 + c % 2 * 16);
+                __builtin_prefetch(xb + c / 2 * 128 + c % 2 * 16);
+            }
+        }
         const vf w0 = vload(wp + 0 + c * 32 + 0);
         const vf w1 = vload(wp + 0 + c * 32 + 8);
         const vf w2 = vload(wp + 0 + c * 32 + 16);
