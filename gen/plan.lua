@@ -104,13 +104,28 @@ function M.plan(g, mode, isa, micro_bytes)
   -- epilogue reads each residual vector and stores the output over it, so the stores land
   -- on lines just read instead of fetching the lines of a fresh buffer from memory first
   -- (over_residual: the kernel's res and y are then one pointer).
+  -- In training, the shortcut's gradient is the group's: where the group's backward writes it
+  -- first (the add is the shortcut's last reader in forward order), it is g, the output's
+  -- gradient masked by the ReLU, which that buffer already holds; the shortcut's gradient then
+  -- lives in it (shortcut_in_dy), the group's BN backward stores no copy, and the readers of
+  -- the shortcut before the add add their gradients into it. A stage's chain of identity blocks
+  -- keeps one gradient buffer.
   local groups = fuse.groups(g, { inplace = inplace, grad_shared = grad_shared }, mode, isa)
-  local over_residual = {}
+  local over_residual, shortcut_in_dy = {}, {}
   for L, grp in pairs(groups) do
     if grp.head == L then
       if train then
         local s = find(act[grp.relu.output])
         if bstep(L) > s.last then s.last = bstep(L) end
+        local res = grp.add and grp.add.inputs[2]
+        local last_reader = true
+        for _, C in ipairs(res and res.consumers or {}) do
+          if C.index > grp.add.index then last_reader = false end
+        end
+        if res and last_reader and grad[res] then
+          union(grad[res], grad[grp.relu.output])
+          shortcut_in_dy[grp.add] = true
+        end
       elseif grp.conv then
         union(act[grp.conv.output], act[grp.bn.output])
         -- the shortcut's storage: read by nothing after the add, not the conv's input's
@@ -180,7 +195,7 @@ function M.plan(g, mode, isa, micro_bytes)
   end
 
   local P = { mode = mode, total = total, act = {}, grad = {}, grad_shared = grad_shared, inplace = inplace,
-              over_residual = over_residual, micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups,
+              over_residual = over_residual, shortcut_in_dy = shortcut_in_dy, micro_bytes = micro_bytes, micro = micro, micro_internal = internal, groups = groups,
               stats = train and fuse.stats_pairs(g, isa) or {},
               grad_pairs = train and fuse.grad_pairs(g, groups) or {} }
   for t, s in pairs(act) do P.act[t] = find(s).offset end

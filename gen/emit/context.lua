@@ -96,6 +96,10 @@ end
 -- 1 if layer L's backward must add into x's gradient, 0 if it writes it first.
 function Ctx:accumulate(x, L) return self.plan.accumulate(x, L) end
 
+-- Whether the gradient of residual add L's shortcut lives in its output's gradient buffer
+-- (gen/plan.lua, shortcut_in_dy): the fused BN backward then writes no copy of it.
+function Ctx:shortcut_in_dy(L) return self.plan.shortcut_in_dy[L] == true end
+
 -- The layer that gathers or uses L's batch statistics in the training forward (a conv and
 -- its BN: gen/fuse.lua, stats_pairs), or nil.
 function Ctx:stats_partner(L) return self.mode == "train" and self.plan.stats[L] or nil end

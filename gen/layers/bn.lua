@@ -38,7 +38,7 @@ function M.fusable(L, isa) return isa_mod.simd(isa, L.inputs[1].c) end
 local function simd(L, pass, grp, stats)
   local sig, p = shape(L)
   p.PASS, p.RELU, p.RES = pass, grp and grp.relu ~= nil or false, grp and grp.add ~= nil or false
-  p.STATS = stats or false
+  p.STATS, p.RES_IN_DY = stats or false, false
   local name = sig .. (p.RES and "_add" or "") .. (p.RELU and "_relu" or "") .. (p.STATS and "_stats" or "")
                .. "_" .. pass:gsub("_train", "")
   return name, p
@@ -85,8 +85,10 @@ function M.backward(L, e, grp)
     if p.RES then
       local res = grp.add.inputs[2]
       p.RES_ACC = e:accumulate(res, grp.add)
-      dres = e:dx(res)
-      name = name .. (p.RES_ACC == 1 and "_resacc" or "")
+      -- the shortcut's gradient is g, in dy's buffer (gen/plan.lua), or a buffer of its own
+      p.RES_IN_DY = e:shortcut_in_dy(grp.add)
+      dres = not p.RES_IN_DY and e:dx(res)
+      name = name .. (p.RES_ACC == 1 and "_resacc" or "") .. (p.RES_IN_DY and "_res_in_dy" or "")
     end
     name = name .. (p.ACC == 1 and "_acc" or "")
     local fn = e:kernel{ name = name, template = "bn_simd.c.in", params = p, layer = L, pass = "bwd", acc = p.ACC == 1 }

@@ -4784,10 +4784,10 @@ static void gap_c64_hw64_bwd(size_t n, const float *restrict dy, float *restrict
     }
 }
 
-/* bn_c64_hw64_add_relu_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_add_relu_bwd_res_in_dy: batch norm, 64 channels, backward.
  * Used by: layer3.2.bn2. */
-static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c64_hw64_add_relu_bwd_res_in_dy(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -4878,7 +4878,6 @@ static void bn_c64_hw64_add_relu_bwd(size_t n, const float *restrict x, const fl
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -5862,10 +5861,10 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
     }
 }
 
-/* bn_c64_hw64_add_relu_stats_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_add_relu_stats_bwd_res_in_dy: batch norm, 64 channels, backward.
  * Used by: layer3.1.bn2, layer3.0.bn2. */
-static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c64_hw64_add_relu_stats_bwd_res_in_dy(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -5937,7 +5936,6 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -6650,10 +6648,10 @@ static void shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(size_t n, const float *rest
     }
 }
 
-/* bn_c32_hw256_add_relu_bwd: batch norm, 32 channels, backward.
+/* bn_c32_hw256_add_relu_bwd_res_in_dy: batch norm, 32 channels, backward.
  * Used by: layer2.2.bn2. */
-static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c32_hw256_add_relu_bwd_res_in_dy(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -6744,7 +6742,6 @@ static void bn_c32_hw256_add_relu_bwd(size_t n, const float *restrict x, const f
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -7919,10 +7916,10 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
     }
 }
 
-/* bn_c32_hw256_add_relu_stats_bwd: batch norm, 32 channels, backward.
+/* bn_c32_hw256_add_relu_stats_bwd_res_in_dy: batch norm, 32 channels, backward.
  * Used by: layer2.1.bn2, layer2.0.bn2. */
-static void bn_c32_hw256_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c32_hw256_add_relu_stats_bwd_res_in_dy(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -7994,7 +7991,6 @@ static void bn_c32_hw256_add_relu_stats_bwd(size_t n, const float *restrict x, f
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -8724,10 +8720,10 @@ static void shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(size_t n, const float *restr
     }
 }
 
-/* bn_c16_hw1024_add_relu_bwd: batch norm, 16 channels, backward.
+/* bn_c16_hw1024_add_relu_bwd_res_in_dy: batch norm, 16 channels, backward.
  * Used by: layer1.2.bn2. */
-static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c16_hw1024_add_relu_bwd_res_in_dy(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -8818,7 +8814,6 @@ static void bn_c16_hw1024_add_relu_bwd(size_t n, const float *restrict x, const 
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -9997,10 +9992,10 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
     }
 }
 
-/* bn_c16_hw1024_add_relu_stats_bwd: batch norm, 16 channels, backward.
+/* bn_c16_hw1024_add_relu_stats_bwd_res_in_dy: batch norm, 16 channels, backward.
  * Used by: layer1.1.bn2, layer1.0.bn2. */
-static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c16_hw1024_add_relu_stats_bwd_res_in_dy(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -10072,7 +10067,6 @@ static void bn_c16_hw1024_add_relu_stats_bwd(size_t n, const float *restrict x, 
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -11183,37 +11177,37 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.2.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(69, bn_c64_hw64_add_relu_bwd(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 388224 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(69, bn_c64_hw64_add_relu_bwd_res_in_dy(n, A + 371712 * n, A + 375808 * n, A + 380032 * n, A + 384128 * n, P + 268944, Wk + 1248, G + 268944, G + 269008, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(70, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 367616 * n, A + 388224 * n, G + 232080, r->scratch, nt));
-    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 388224 * n, P + 232080, Wk + 1376, A + 371712 * n, A + 367616 * n, A + 363520 * n, Wk + 1120, r->scratch, nt));
+    RN_TIMED(70, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 367616 * n, A + 384128 * n, G + 232080, r->scratch, nt));
+    RN_TIMED(71, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 384128 * n, P + 232080, Wk + 1376, A + 371712 * n, A + 367616 * n, A + 363520 * n, Wk + 1120, r->scratch, nt));
     /* layer3.2.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(72, bn_c64_hw64_relu_stats_bwd(n, A + 363520 * n, A + 371712 * n, A + 375808 * n, P + 231952, Wk + 1120, G + 231952, G + 232016, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.2.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(73, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 359424 * n, A + 375808 * n, G + 195088, r->scratch, nt));
-    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 375808 * n, P + 195088, Wk + 1376, A + 384128 * n, A + 359424 * n, A + 355328 * n, Wk + 992, r->scratch, nt));
+    RN_TIMED(74, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 375808 * n, P + 195088, Wk + 1376, A + 380032 * n, A + 359424 * n, A + 355328 * n, Wk + 992, r->scratch, nt));
     /* layer3.1.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(75, bn_c64_hw64_add_relu_stats_bwd(n, A + 355328 * n, A + 384128 * n, A + 367616 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(75, bn_c64_hw64_add_relu_stats_bwd_res_in_dy(n, A + 355328 * n, A + 380032 * n, A + 363520 * n, P + 194960, Wk + 992, G + 194960, G + 195024, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 351232 * n, A + 367616 * n, G + 158096, r->scratch, nt));
-    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 367616 * n, P + 158096, Wk + 1376, A + 355328 * n, A + 351232 * n, A + 330752 * n, Wk + 864, r->scratch, nt));
+    RN_TIMED(76, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 351232 * n, A + 363520 * n, G + 158096, r->scratch, nt));
+    RN_TIMED(77, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 363520 * n, P + 158096, Wk + 1376, A + 355328 * n, A + 351232 * n, A + 330752 * n, Wk + 864, r->scratch, nt));
     /* layer3.1.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(78, bn_c64_hw64_relu_stats_bwd(n, A + 330752 * n, A + 355328 * n, A + 359424 * n, P + 157968, Wk + 864, G + 157968, G + 158032, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.1.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(79, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 347136 * n, A + 359424 * n, G + 121104, r->scratch, nt));
-    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 359424 * n, P + 121104, Wk + 1376, A + 363520 * n, A + 347136 * n, A + 343040 * n, Wk + 736, r->scratch, nt));
+    RN_TIMED(80, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(n, A + 359424 * n, P + 121104, Wk + 1376, A + 380032 * n, A + 347136 * n, A + 343040 * n, Wk + 736, r->scratch, nt));
     /* layer3.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(81, bn_c64_hw64_add_relu_stats_bwd(n, A + 343040 * n, A + 363520 * n, A + 351232 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(81, bn_c64_hw64_add_relu_stats_bwd_res_in_dy(n, A + 343040 * n, A + 380032 * n, A + 330752 * n, P + 120976, Wk + 736, G + 120976, G + 121040, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 338944 * n, A + 351232 * n, G + 84112, r->scratch, nt));
-    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 351232 * n, P + 84112, Wk + 1376, A + 343040 * n, A + 338944 * n, A + 334848 * n, Wk + 608, r->scratch, nt));
+    RN_TIMED(82, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 338944 * n, A + 330752 * n, G + 84112, r->scratch, nt));
+    RN_TIMED(83, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 330752 * n, P + 84112, Wk + 1376, A + 343040 * n, A + 338944 * n, A + 334848 * n, Wk + 608, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
-    RN_TIMED(84, bn_c64_hw64_relu_stats_bwd(n, A + 334848 * n, A + 343040 * n, A + 347136 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(84, bn_c64_hw64_relu_stats_bwd(n, A + 334848 * n, A + 343040 * n, A + 330752 * n, P + 83984, Wk + 608, G + 83984, G + 84048, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 32->64 (backward) */
-    RN_TIMED(85, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 347136 * n, G + 65552, r->scratch, nt));
-    RN_TIMED(86, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 347136 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
+    RN_TIMED(85, conv3x3_s2_c32k64_h16w16_bwd_weights(n, A + 322560 * n, A + 330752 * n, G + 65552, r->scratch, nt));
+    RN_TIMED(86, conv3x3_s2_c32k64_h16w16_bwd_data(n, A + 330752 * n, P + 65552, Wk + 1376, A + 334848 * n, r->scratch, nt));
     /* layer3.0.shortcut: option A shortcut /2, 32->64 (pad both) (backward) */
-    RN_TIMED(87, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 330752 * n, A + 334848 * n, nt));
+    RN_TIMED(87, shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc(n, A + 380032 * n, A + 334848 * n, nt));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -11228,37 +11222,37 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.2.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(88, bn_c32_hw256_add_relu_bwd(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 351232 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(88, bn_c32_hw256_add_relu_bwd_res_in_dy(n, A + 314368 * n, A + 322560 * n, A + 334848 * n, A + 343040 * n, P + 65488, Wk + 544, G + 65488, G + 65520, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(89, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 306176 * n, A + 351232 * n, G + 56272, r->scratch, nt));
-    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 351232 * n, P + 56272, Wk + 1376, A + 314368 * n, A + 306176 * n, A + 297984 * n, Wk + 480, r->scratch, nt));
+    RN_TIMED(89, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 306176 * n, A + 343040 * n, G + 56272, r->scratch, nt));
+    RN_TIMED(90, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 343040 * n, P + 56272, Wk + 1376, A + 314368 * n, A + 306176 * n, A + 297984 * n, Wk + 480, r->scratch, nt));
     /* layer2.2.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
     RN_TIMED(91, bn_c32_hw256_relu_stats_bwd(n, A + 297984 * n, A + 314368 * n, A + 322560 * n, P + 56208, Wk + 480, G + 56208, G + 56240, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.2.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(92, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 289792 * n, A + 322560 * n, G + 46992, r->scratch, nt));
-    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 322560 * n, P + 46992, Wk + 1376, A + 343040 * n, A + 289792 * n, A + 281600 * n, Wk + 416, r->scratch, nt));
+    RN_TIMED(93, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 322560 * n, P + 46992, Wk + 1376, A + 334848 * n, A + 289792 * n, A + 281600 * n, Wk + 416, r->scratch, nt));
     /* layer2.1.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(94, bn_c32_hw256_add_relu_stats_bwd(n, A + 281600 * n, A + 343040 * n, A + 306176 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(94, bn_c32_hw256_add_relu_stats_bwd_res_in_dy(n, A + 281600 * n, A + 334848 * n, A + 297984 * n, P + 46928, Wk + 416, G + 46928, G + 46960, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(95, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 273408 * n, A + 306176 * n, G + 37712, r->scratch, nt));
-    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 306176 * n, P + 37712, Wk + 1376, A + 281600 * n, A + 273408 * n, A + 232448 * n, Wk + 352, r->scratch, nt));
+    RN_TIMED(95, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 273408 * n, A + 297984 * n, G + 37712, r->scratch, nt));
+    RN_TIMED(96, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 297984 * n, P + 37712, Wk + 1376, A + 281600 * n, A + 273408 * n, A + 232448 * n, Wk + 352, r->scratch, nt));
     /* layer2.1.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
     RN_TIMED(97, bn_c32_hw256_relu_stats_bwd(n, A + 232448 * n, A + 281600 * n, A + 289792 * n, P + 37648, Wk + 352, G + 37648, G + 37680, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.1.conv1: conv 3x3/1 pad 1, 32->32 (backward) */
     RN_TIMED(98, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 265216 * n, A + 289792 * n, G + 28432, r->scratch, nt));
-    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 289792 * n, P + 28432, Wk + 1376, A + 297984 * n, A + 265216 * n, A + 257024 * n, Wk + 288, r->scratch, nt));
+    RN_TIMED(99, conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(n, A + 289792 * n, P + 28432, Wk + 1376, A + 334848 * n, A + 265216 * n, A + 257024 * n, Wk + 288, r->scratch, nt));
     /* layer2.0.bn2 + add + relu2: batch norm, 32 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(100, bn_c32_hw256_add_relu_stats_bwd(n, A + 257024 * n, A + 297984 * n, A + 273408 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(100, bn_c32_hw256_add_relu_stats_bwd_res_in_dy(n, A + 257024 * n, A + 334848 * n, A + 232448 * n, P + 28368, Wk + 288, G + 28368, G + 28400, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 32->32 (backward) */
-    RN_TIMED(101, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 248832 * n, A + 273408 * n, G + 19152, r->scratch, nt));
-    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 273408 * n, P + 19152, Wk + 1376, A + 257024 * n, A + 248832 * n, A + 240640 * n, Wk + 224, r->scratch, nt));
+    RN_TIMED(101, conv3x3_s1_c32k32_h16w16_f4_bwd_weights(n, A + 248832 * n, A + 232448 * n, G + 19152, r->scratch, nt));
+    RN_TIMED(102, conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(n, A + 232448 * n, P + 19152, Wk + 1376, A + 257024 * n, A + 248832 * n, A + 240640 * n, Wk + 224, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 32 channels, relu (fused) (backward) */
-    RN_TIMED(103, bn_c32_hw256_relu_stats_bwd(n, A + 240640 * n, A + 257024 * n, A + 265216 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(103, bn_c32_hw256_relu_stats_bwd(n, A + 240640 * n, A + 257024 * n, A + 232448 * n, P + 19088, Wk + 224, G + 19088, G + 19120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 16->32 (backward) */
-    RN_TIMED(104, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 265216 * n, G + 14480, r->scratch, nt));
-    RN_TIMED(105, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 265216 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
+    RN_TIMED(104, conv3x3_s2_c16k32_h32w32_bwd_weights(n, A + 216064 * n, A + 232448 * n, G + 14480, r->scratch, nt));
+    RN_TIMED(105, conv3x3_s2_c16k32_h32w32_bwd_data(n, A + 232448 * n, P + 14480, Wk + 1376, A + 240640 * n, r->scratch, nt));
     /* layer2.0.shortcut: option A shortcut /2, 16->32 (pad both) (backward) */
-    RN_TIMED(106, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 232448 * n, A + 240640 * n, nt));
+    RN_TIMED(106, shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc(n, A + 334848 * n, A + 240640 * n, nt));
 }
 
 /* backward_layer1_0: backward from layer1.0. */
@@ -11273,35 +11267,35 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.2.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(107, bn_c16_hw1024_add_relu_bwd(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 273408 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(107, bn_c16_hw1024_add_relu_bwd_res_in_dy(n, A + 199680 * n, A + 216064 * n, A + 240640 * n, A + 257024 * n, P + 14448, Wk + 192, G + 14448, G + 14464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(108, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 183296 * n, A + 273408 * n, G + 12144, r->scratch, nt));
-    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 273408 * n, P + 12144, Wk + 1376, A + 199680 * n, A + 183296 * n, A + 166912 * n, Wk + 160, r->scratch, nt));
+    RN_TIMED(108, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 183296 * n, A + 257024 * n, G + 12144, r->scratch, nt));
+    RN_TIMED(109, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 257024 * n, P + 12144, Wk + 1376, A + 199680 * n, A + 183296 * n, A + 166912 * n, Wk + 160, r->scratch, nt));
     /* layer1.2.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(110, bn_c16_hw1024_relu_stats_bwd(n, A + 166912 * n, A + 199680 * n, A + 216064 * n, P + 12112, Wk + 160, G + 12112, G + 12128, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.2.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(111, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 150528 * n, A + 216064 * n, G + 9808, r->scratch, nt));
-    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 216064 * n, P + 9808, Wk + 1376, A + 257024 * n, A + 150528 * n, A + 134144 * n, Wk + 128, r->scratch, nt));
+    RN_TIMED(112, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 216064 * n, P + 9808, Wk + 1376, A + 240640 * n, A + 150528 * n, A + 134144 * n, Wk + 128, r->scratch, nt));
     /* layer1.1.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(113, bn_c16_hw1024_add_relu_stats_bwd(n, A + 134144 * n, A + 257024 * n, A + 183296 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(113, bn_c16_hw1024_add_relu_stats_bwd_res_in_dy(n, A + 134144 * n, A + 240640 * n, A + 166912 * n, P + 9776, Wk + 128, G + 9776, G + 9792, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(114, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 117760 * n, A + 183296 * n, G + 7472, r->scratch, nt));
-    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 183296 * n, P + 7472, Wk + 1376, A + 134144 * n, A + 117760 * n, A + 101376 * n, Wk + 96, r->scratch, nt));
+    RN_TIMED(114, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 117760 * n, A + 166912 * n, G + 7472, r->scratch, nt));
+    RN_TIMED(115, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 166912 * n, P + 7472, Wk + 1376, A + 134144 * n, A + 117760 * n, A + 101376 * n, Wk + 96, r->scratch, nt));
     /* layer1.1.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(116, bn_c16_hw1024_relu_stats_bwd(n, A + 101376 * n, A + 134144 * n, A + 150528 * n, P + 7440, Wk + 96, G + 7440, G + 7456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.1.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(117, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 84992 * n, A + 150528 * n, G + 5136, r->scratch, nt));
-    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 150528 * n, P + 5136, Wk + 1376, A + 166912 * n, A + 84992 * n, A + 68608 * n, Wk + 64, r->scratch, nt));
+    RN_TIMED(118, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 150528 * n, P + 5136, Wk + 1376, A + 240640 * n, A + 84992 * n, A + 68608 * n, Wk + 64, r->scratch, nt));
     /* layer1.0.bn2 + add + relu2: batch norm, 16 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(119, bn_c16_hw1024_add_relu_stats_bwd(n, A + 68608 * n, A + 166912 * n, A + 117760 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(119, bn_c16_hw1024_add_relu_stats_bwd_res_in_dy(n, A + 68608 * n, A + 240640 * n, A + 101376 * n, P + 5104, Wk + 64, G + 5104, G + 5120, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 16->16 (backward) */
-    RN_TIMED(120, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 52224 * n, A + 117760 * n, G + 2800, r->scratch, nt));
-    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 117760 * n, P + 2800, Wk + 1376, A + 68608 * n, A + 52224 * n, A + 35840 * n, Wk + 32, r->scratch, nt));
+    RN_TIMED(120, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 52224 * n, A + 101376 * n, G + 2800, r->scratch, nt));
+    RN_TIMED(121, conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(n, A + 101376 * n, P + 2800, Wk + 1376, A + 68608 * n, A + 52224 * n, A + 35840 * n, Wk + 32, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 16 channels, relu (fused) (backward) */
     RN_TIMED(122, bn_c16_hw1024_relu_stats_bwd(n, A + 35840 * n, A + 68608 * n, A + 84992 * n, P + 2768, Wk + 32, G + 2768, G + 2784, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 16->16 (backward) */
     RN_TIMED(123, conv3x3_s1_c16k16_h32w32_f4_bwd_weights(n, A + 19456 * n, A + 84992 * n, G + 464, r->scratch, nt));
-    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 84992 * n, P + 464, Wk + 1376, A + 101376 * n, A + 19456 * n, A + 3072 * n, Wk + 0, r->scratch, nt));
+    RN_TIMED(124, conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(n, A + 84992 * n, P + 464, Wk + 1376, A + 240640 * n, A + 19456 * n, A + 3072 * n, Wk + 0, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -11316,7 +11310,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* bn1 + relu: batch norm, 16 channels, relu (fused) (backward) */
-    RN_TIMED(125, bn_c16_hw1024_relu_stats_bwd(n, A + 3072 * n, A + 101376 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(125, bn_c16_hw1024_relu_stats_bwd(n, A + 3072 * n, A + 240640 * n, A + 35840 * n, P + 432, Wk + 0, G + 432, G + 448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 3x3/1 pad 1, 3->16 (backward) */
     RN_TIMED(126, conv3x3_s1_c3k16_h32w32_bwd_weights(n, A + 0 * n, A + 35840 * n, G + 0, r->scratch, nt));
     if (r->dinput)
@@ -11327,7 +11321,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (392320 floats per image). */
+ * backward reads kept in the training plan (388224 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
     r->params_epoch++;   /* a training step changes the parameters after it: caches are stale */
@@ -12193,57 +12187,57 @@ static const char *const profile_names[129] = {
     "forward_infer fc fc_i64o10_fwd",
     "backward fc fc_i64o10_bwd",
     "backward avgpool gap_c64_hw64_bwd",
-    "backward layer3.2.bn2 bn_c64_hw64_add_relu_bwd",
+    "backward layer3.2.bn2 bn_c64_hw64_add_relu_bwd_res_in_dy",
     "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer3.2.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
     "backward layer3.2.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer3.2.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums",
-    "backward layer3.1.bn2 bn_c64_hw64_add_relu_stats_bwd",
+    "backward layer3.1.bn2 bn_c64_hw64_add_relu_stats_bwd_res_in_dy",
     "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer3.1.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
     "backward layer3.1.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer3.1.conv1 conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums",
-    "backward layer3.0.bn2 bn_c64_hw64_add_relu_stats_bwd",
+    "backward layer3.0.bn2 bn_c64_hw64_add_relu_stats_bwd_res_in_dy",
     "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer3.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
     "backward layer3.0.bn1 bn_c64_hw64_relu_stats_bwd",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_weights",
     "backward layer3.0.conv1 conv3x3_s2_c32k64_h16w16_bwd_data",
     "backward layer3.0.shortcut shortcut_a_s2_c32k64_h16w16_lo16_bwd_acc",
-    "backward layer2.2.bn2 bn_c32_hw256_add_relu_bwd",
+    "backward layer2.2.bn2 bn_c32_hw256_add_relu_bwd_res_in_dy",
     "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
     "backward layer2.2.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
     "backward layer2.2.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
     "backward layer2.2.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums",
-    "backward layer2.1.bn2 bn_c32_hw256_add_relu_stats_bwd",
+    "backward layer2.1.bn2 bn_c32_hw256_add_relu_stats_bwd_res_in_dy",
     "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
     "backward layer2.1.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
     "backward layer2.1.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
     "backward layer2.1.conv1 conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums",
-    "backward layer2.0.bn2 bn_c32_hw256_add_relu_stats_bwd",
+    "backward layer2.0.bn2 bn_c32_hw256_add_relu_stats_bwd_res_in_dy",
     "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_weights",
     "backward layer2.0.conv2 conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums",
     "backward layer2.0.bn1 bn_c32_hw256_relu_stats_bwd",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_weights",
     "backward layer2.0.conv1 conv3x3_s2_c16k32_h32w32_bwd_data",
     "backward layer2.0.shortcut shortcut_a_s2_c16k32_h32w32_lo8_bwd_acc",
-    "backward layer1.2.bn2 bn_c16_hw1024_add_relu_bwd",
+    "backward layer1.2.bn2 bn_c16_hw1024_add_relu_bwd_res_in_dy",
     "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
     "backward layer1.2.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
     "backward layer1.2.bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
     "backward layer1.2.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums",
-    "backward layer1.1.bn2 bn_c16_hw1024_add_relu_stats_bwd",
+    "backward layer1.1.bn2 bn_c16_hw1024_add_relu_stats_bwd_res_in_dy",
     "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
     "backward layer1.1.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
     "backward layer1.1.bn1 bn_c16_hw1024_relu_stats_bwd",
     "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
     "backward layer1.1.conv1 conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums",
-    "backward layer1.0.bn2 bn_c16_hw1024_add_relu_stats_bwd",
+    "backward layer1.0.bn2 bn_c16_hw1024_add_relu_stats_bwd_res_in_dy",
     "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_weights",
     "backward layer1.0.conv2 conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums",
     "backward layer1.0.bn1 bn_c16_hw1024_relu_stats_bwd",
@@ -12336,10 +12330,10 @@ static const char summary[] =
     "\n"
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   1,084,416\n"
-    "  activations per image:        143,360 inference, 1,569,280 training\n"
+    "  activations per image:        143,360 inference, 1,552,896 training\n"
     "  inference working memory:     0 + 143,360 n + 78,336 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      1,674,240 + 1,569,280 n + 1,184,256 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 221,696, training 4,427,776\n";
+    "  training working memory:      1,674,240 + 1,552,896 n + 1,184,256 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 221,696, training 4,411,392\n";
 
 const rn_model resnet20_model = {
     .name = "resnet20",

@@ -17,7 +17,7 @@
 #define RESNET20_PARAMS 269722                      /* exact parameter count */
 #define RESNET20_PARAM_FLOATS 269728          /* params buffer (aligned tensors) */
 #define RESNET20_STATS_FLOATS 1376          /* BN running statistics */
-#define RESNET20_TRAIN_ACT_FLOATS 392320         /* per image, training plan */
+#define RESNET20_TRAIN_ACT_FLOATS 388224         /* per image, training plan */
 #define RESNET20_INFER_ACT_FLOATS 35840         /* per image, inference plan */
 #define RESNET20_WORK_FLOATS 1125984            /* batch-independent work */
 #define RESNET20_THREAD_SCRATCH_FLOATS 296064 /* scratch per thread */

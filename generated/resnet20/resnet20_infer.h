@@ -37,7 +37,7 @@
 #define RESNET20_INFER_BYTES(batch, threads) \
     (RESNET20_WORK_BYTES + RESNET20_ACT_BYTES(batch) + (size_t)(threads) * RESNET20_SCRATCH_BYTES_PER_THREAD)
 #define RESNET20_TRAIN_BYTES(batch, threads) \
-    ((size_t)1674240 + (size_t)(batch) * 1569280u + \
+    ((size_t)1674240 + (size_t)(batch) * 1552896u + \
      (size_t)(threads) * 1184256u)
 
 /* One tensor of the params buffer. */

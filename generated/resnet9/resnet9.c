@@ -4178,10 +4178,10 @@ static void gap_c256_hw4_bwd(size_t n, const float *restrict dy, float *restrict
     }
 }
 
-/* bn_c256_hw4_add_relu_bwd: batch norm, 256 channels, backward.
+/* bn_c256_hw4_add_relu_bwd_res_in_dy: batch norm, 256 channels, backward.
  * Used by: layer3.0.bn2. */
-static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c256_hw4_add_relu_bwd_res_in_dy(size_t n, const float *restrict x, const float *restrict y, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -4272,7 +4272,6 @@ static void bn_c256_hw4_add_relu_bwd(size_t n, const float *restrict x, const fl
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -5656,10 +5655,10 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
     }
 }
 
-/* bn_c128_hw16_add_relu_stats_bwd: batch norm, 128 channels, backward.
+/* bn_c128_hw16_add_relu_stats_bwd_res_in_dy: batch norm, 128 channels, backward.
  * Used by: layer2.0.bn2. */
-static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c128_hw16_add_relu_stats_bwd_res_in_dy(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -5731,7 +5730,6 @@ static void bn_c128_hw16_add_relu_stats_bwd(size_t n, const float *restrict x, f
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -7080,10 +7078,10 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
     }
 }
 
-/* bn_c64_hw64_add_relu_stats_bwd: batch norm, 64 channels, backward.
+/* bn_c64_hw64_add_relu_stats_bwd_res_in_dy: batch norm, 64 channels, backward.
  * Used by: layer1.0.bn2. */
-static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, float *restrict dy,
-    float *restrict dx, float *restrict dres, const float *restrict gamma, const float *restrict save,
+static void bn_c64_hw64_add_relu_stats_bwd_res_in_dy(size_t n, const float *restrict x, float *restrict dy,
+    float *restrict dx, const float *restrict gamma, const float *restrict save,
     float *restrict dgamma, float *restrict dbeta, rn_reduce_fn reduce, void *rctx,
     float *restrict scratch, int threads)
 {
@@ -7155,7 +7153,6 @@ static void bn_c64_hw64_add_relu_stats_bwd(size_t n, const float *restrict x, fl
                 const vf d = vmul(vload(a + v * VW),
                                   vadd(vadd(g, vneg(vload(m + v * VW))), vneg(vmul(xc, vload(b + v * VW)))));
                 vstore(dx + r * C + v * VW, d);
-                vstore(dres + r * C + v * VW, g);
             }
     }
 }
@@ -9454,20 +9451,20 @@ static RN_NOINLINE void backward_layer3_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer3.0.bn2 + add + relu2: batch norm, 256 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(37, bn_c256_hw4_add_relu_bwd(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 73728 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(37, bn_c256_hw4_add_relu_bwd_res_in_dy(n, A + 70656 * n, A + 71680 * n, A + 72704 * n, A + 59392 * n, P + 1232192, Wk + 2176, G + 1232192, G + 1232448, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv2: conv 3x3/1 pad 1, 256->256 (backward) */
-    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_f2_bwd_weights(n, A + 69632 * n, A + 73728 * n, G + 642368, r->scratch, nt));
-    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(n, A + 73728 * n, P + 642368, Wk + 2688, A + 70656 * n, A + 69632 * n, A + 68608 * n, Wk + 1664, r->scratch, nt));
+    RN_TIMED(38, conv3x3_s1_c256k256_h2w2_f2_bwd_weights(n, A + 69632 * n, A + 59392 * n, G + 642368, r->scratch, nt));
+    RN_TIMED(39, conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(n, A + 59392 * n, P + 642368, Wk + 2688, A + 70656 * n, A + 69632 * n, A + 68608 * n, Wk + 1664, r->scratch, nt));
     /* layer3.0.bn1 + relu1: batch norm, 256 channels, relu (fused) (backward) */
-    RN_TIMED(40, bn_c256_hw4_relu_stats_bwd(n, A + 68608 * n, A + 70656 * n, A + 71680 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(40, bn_c256_hw4_relu_stats_bwd(n, A + 68608 * n, A + 70656 * n, A + 59392 * n, P + 641856, Wk + 1664, G + 641856, G + 642112, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.conv1: conv 3x3/2 pad 1, 128->256 (backward) */
-    RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 71680 * n, G + 346944, nt));
-    RN_TIMED(42, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 71680 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
+    RN_TIMED(41, conv3x3_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 59392 * n, G + 346944, nt));
+    RN_TIMED(42, conv3x3_s2_c128k256_h4w4_bwd_data(n, A + 59392 * n, P + 346944, Wk + 2688, A + 68608 * n, r->scratch, nt));
     /* layer3.0.downsample.1: batch norm, 256 channels (backward) */
-    RN_TIMED(43, bn_c256_hw4_bwd(n, A + 58368 * n, A + 59392 * n, A + 70656 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(43, bn_c256_hw4_bwd(n, A + 58368 * n, A + 72704 * n, A + 59392 * n, P + 346432, Wk + 1152, G + 346432, G + 346688, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer3.0.downsample.0: conv 1x1/2 pad 0, 128->256 (backward) */
-    RN_TIMED(44, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 70656 * n, G + 313664, r->scratch, nt));
-    RN_TIMED(45, conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(n, A + 70656 * n, P + 313664, Wk + 2688, A + 68608 * n, A + 66560 * n, A + 64512 * n, Wk + 896, r->scratch, nt));
+    RN_TIMED(44, conv1x1_s2_c128k256_h4w4_bwd_weights(n, A + 66560 * n, A + 59392 * n, G + 313664, r->scratch, nt));
+    RN_TIMED(45, conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(n, A + 59392 * n, P + 313664, Wk + 2688, A + 68608 * n, A + 66560 * n, A + 64512 * n, Wk + 896, r->scratch, nt));
 }
 
 /* backward_layer2_0: backward from layer2.0. */
@@ -9482,20 +9479,20 @@ static RN_NOINLINE void backward_layer2_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer2.0.bn2 + add + relu2: batch norm, 128 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(46, bn_c128_hw16_add_relu_stats_bwd(n, A + 64512 * n, A + 68608 * n, A + 70656 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(46, bn_c128_hw16_add_relu_stats_bwd_res_in_dy(n, A + 64512 * n, A + 68608 * n, A + 58368 * n, P + 313408, Wk + 896, G + 313408, G + 313536, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv2: conv 3x3/1 pad 1, 128->128 (backward) */
-    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, A + 62464 * n, A + 70656 * n, G + 165952, r->scratch, nt));
-    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(n, A + 70656 * n, P + 165952, Wk + 2688, A + 64512 * n, A + 62464 * n, A + 60416 * n, Wk + 640, r->scratch, nt));
+    RN_TIMED(47, conv3x3_s1_c128k128_h4w4_f2_bwd_weights(n, A + 62464 * n, A + 58368 * n, G + 165952, r->scratch, nt));
+    RN_TIMED(48, conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(n, A + 58368 * n, P + 165952, Wk + 2688, A + 64512 * n, A + 62464 * n, A + 60416 * n, Wk + 640, r->scratch, nt));
     /* layer2.0.bn1 + relu1: batch norm, 128 channels, relu (fused) (backward) */
-    RN_TIMED(49, bn_c128_hw16_relu_stats_bwd(n, A + 60416 * n, A + 64512 * n, A + 66560 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(49, bn_c128_hw16_relu_stats_bwd(n, A + 60416 * n, A + 64512 * n, A + 58368 * n, P + 165696, Wk + 640, G + 165696, G + 165824, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.conv1: conv 3x3/2 pad 1, 64->128 (backward) */
-    RN_TIMED(50, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 66560 * n, G + 91968, r->scratch, nt));
-    RN_TIMED(51, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 66560 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
+    RN_TIMED(50, conv3x3_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 58368 * n, G + 91968, r->scratch, nt));
+    RN_TIMED(51, conv3x3_s2_c64k128_h8w8_bwd_data(n, A + 58368 * n, P + 91968, Wk + 2688, A + 60416 * n, r->scratch, nt));
     /* layer2.0.downsample.1: batch norm, 128 channels (backward) */
-    RN_TIMED(52, bn_c128_hw16_bwd(n, A + 56320 * n, A + 58368 * n, A + 64512 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(52, bn_c128_hw16_bwd(n, A + 56320 * n, A + 68608 * n, A + 58368 * n, P + 91712, Wk + 384, G + 91712, G + 91840, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer2.0.downsample.0: conv 1x1/2 pad 0, 64->128 (backward) */
-    RN_TIMED(53, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 64512 * n, G + 83520, r->scratch, nt));
-    RN_TIMED(54, conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(n, A + 64512 * n, P + 83520, Wk + 2688, A + 60416 * n, A + 52224 * n, A + 48128 * n, Wk + 256, r->scratch, nt));
+    RN_TIMED(53, conv1x1_s2_c64k128_h8w8_bwd_weights(n, A + 52224 * n, A + 58368 * n, G + 83520, r->scratch, nt));
+    RN_TIMED(54, conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(n, A + 58368 * n, P + 83520, Wk + 2688, A + 60416 * n, A + 52224 * n, A + 48128 * n, Wk + 256, r->scratch, nt));
 }
 
 /* backward_layer1_0: backward from layer1.0. */
@@ -9510,15 +9507,15 @@ static RN_NOINLINE void backward_layer1_0(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* layer1.0.bn2 + add + relu2: batch norm, 64 channels, residual add, relu (fused) (backward) */
-    RN_TIMED(55, bn_c64_hw64_add_relu_stats_bwd(n, A + 48128 * n, A + 60416 * n, A + 64512 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
+    RN_TIMED(55, bn_c64_hw64_add_relu_stats_bwd_res_in_dy(n, A + 48128 * n, A + 60416 * n, A + 56320 * n, P + 83392, Wk + 256, G + 83392, G + 83456, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv2: conv 3x3/1 pad 1, 64->64 (backward) */
-    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 64512 * n, G + 46528, r->scratch, nt));
-    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 64512 * n, P + 46528, Wk + 2688, A + 48128 * n, A + 44032 * n, A + 39936 * n, Wk + 128, r->scratch, nt));
+    RN_TIMED(56, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 44032 * n, A + 56320 * n, G + 46528, r->scratch, nt));
+    RN_TIMED(57, conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(n, A + 56320 * n, P + 46528, Wk + 2688, A + 48128 * n, A + 44032 * n, A + 39936 * n, Wk + 128, r->scratch, nt));
     /* layer1.0.bn1 + relu1: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(58, bn_c64_hw64_relu_stats_bwd(n, A + 39936 * n, A + 48128 * n, A + 52224 * n, P + 46400, Wk + 128, G + 46400, G + 46464, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* layer1.0.conv1: conv 3x3/1 pad 1, 64->64 (backward) */
     RN_TIMED(59, conv3x3_s1_c64k64_h8w8_f4_bwd_weights(n, A + 35840 * n, A + 52224 * n, G + 9536, r->scratch, nt));
-    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 56320 * n, r->scratch, nt));
+    RN_TIMED(60, conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(n, A + 52224 * n, P + 9536, Wk + 2688, A + 60416 * n, r->scratch, nt));
 }
 
 /* backward_stem: backward from stem. */
@@ -9533,7 +9530,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
     (void)n, (void)nt, (void)A, (void)Wk, (void)S, (void)G, (void)P;
 
     /* maxpool: max pool 3x3/2 pad 1 (backward) */
-    RN_TIMED(61, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 56320 * n, A + 35840 * n, nt));
+    RN_TIMED(61, maxpool3x3_s2_p1_c64_h16w16_bwd(n, A + 19456 * n, A + 60416 * n, A + 35840 * n, nt));
     /* bn1 + relu: batch norm, 64 channels, relu (fused) (backward) */
     RN_TIMED(62, bn_c64_hw256_relu_bwd(n, A + 3072 * n, A + 19456 * n, A + 35840 * n, A + 52224 * n, P + 9408, Wk + 0, G + 9408, G + 9472, r->bn_reduce, r->bn_reduce_ctx, r->scratch, nt));
     /* conv1: conv 7x7/2 pad 3, 3->64 (backward) */
@@ -9546,7 +9543,7 @@ static RN_NOINLINE void backward_stem(rn_run *r, const float *dlogits)
 }
 
 /* Training-mode forward: batch statistics, running statistics updated, and everything
- * backward reads kept in the training plan (74752 floats per image). */
+ * backward reads kept in the training plan (73728 floats per image). */
 static void forward_train(rn_run *r, const float *x, float *logits)
 {
     r->params_epoch++;   /* a training step changes the parameters after it: caches are stale */
@@ -9982,7 +9979,7 @@ static const char *const profile_names[66] = {
     "forward_infer fc fc_i256o10_fwd",
     "backward fc fc_i256o10_bwd",
     "backward avgpool gap_c256_hw4_bwd",
-    "backward layer3.0.bn2 bn_c256_hw4_add_relu_bwd",
+    "backward layer3.0.bn2 bn_c256_hw4_add_relu_bwd_res_in_dy",
     "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_weights",
     "backward layer3.0.conv2 conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums",
     "backward layer3.0.bn1 bn_c256_hw4_relu_stats_bwd",
@@ -9991,7 +9988,7 @@ static const char *const profile_names[66] = {
     "backward layer3.0.downsample.1 bn_c256_hw4_bwd",
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_weights",
     "backward layer3.0.downsample.0 conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums",
-    "backward layer2.0.bn2 bn_c128_hw16_add_relu_stats_bwd",
+    "backward layer2.0.bn2 bn_c128_hw16_add_relu_stats_bwd_res_in_dy",
     "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_weights",
     "backward layer2.0.conv2 conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums",
     "backward layer2.0.bn1 bn_c128_hw16_relu_stats_bwd",
@@ -10000,7 +9997,7 @@ static const char *const profile_names[66] = {
     "backward layer2.0.downsample.1 bn_c128_hw16_bwd",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_weights",
     "backward layer2.0.downsample.0 conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums",
-    "backward layer1.0.bn2 bn_c64_hw64_add_relu_stats_bwd",
+    "backward layer1.0.bn2 bn_c64_hw64_add_relu_stats_bwd_res_in_dy",
     "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_weights",
     "backward layer1.0.conv2 conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums",
     "backward layer1.0.bn1 bn_c64_hw64_relu_stats_bwd",
@@ -10055,10 +10052,10 @@ static const char summary[] =
     "\n"
     "memory in bytes (float32; n images in the batch, t threads):\n"
     "  parameters + BN statistics:   4,951,872\n"
-    "  activations per image:        94,208 inference, 299,008 training\n"
+    "  activations per image:        94,208 inference, 294,912 training\n"
     "  inference working memory:     0 + 94,208 n + 1,050,624 t (rearranged weights; activations; scratch)\n"
-    "  training working memory:      9,146,176 + 299,008 n + 5,310,464 t (gradients, work; activations; scratch)\n"
-    "  at n = 1, t = 1:              inference 1,144,832, training 14,755,648\n";
+    "  training working memory:      9,146,176 + 294,912 n + 5,310,464 t (gradients, work; activations; scratch)\n"
+    "  at n = 1, t = 1:              inference 1,144,832, training 14,751,552\n";
 
 const rn_model resnet9_model = {
     .name = "resnet9",

@@ -17,7 +17,7 @@
 #define RESNET9_PARAMS 1235274                      /* exact parameter count */
 #define RESNET9_PARAM_FLOATS 1235280          /* params buffer (aligned tensors) */
 #define RESNET9_STATS_FLOATS 2688          /* BN running statistics */
-#define RESNET9_TRAIN_ACT_FLOATS 74752         /* per image, training plan */
+#define RESNET9_TRAIN_ACT_FLOATS 73728         /* per image, training plan */
 #define RESNET9_INFER_ACT_FLOATS 23552         /* per image, inference plan */
 #define RESNET9_WORK_FLOATS 2984672            /* batch-independent work */
 #define RESNET9_THREAD_SCRATCH_FLOATS 1327616 /* scratch per thread */
