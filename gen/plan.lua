@@ -35,6 +35,13 @@ local function union(a, b)
   return a
 end
 
+-- Whether layer L is the last reader of tensor x in forward order: the first to write x's
+-- gradient in backward (the others add to it).
+local function last_reader(x, L)
+  for _, C in ipairs(x.consumers) do if C.index > L.index then return false end end
+  return true
+end
+
 -- Plan the arena of graph g for mode "train" (forward keeps what backward needs, plus
 -- gradients) or "infer" (forward only, maximal reuse), for the kernels of `isa` (gen/isa.lua:
 -- which layers fuse) and eval mode's micro-batches within micro_bytes of cache.
@@ -118,11 +125,7 @@ function M.plan(g, mode, isa, micro_bytes)
         local s = find(act[grp.relu.output])
         if bstep(L) > s.last then s.last = bstep(L) end
         local res = grp.add and grp.add.inputs[2]
-        local last_reader = true
-        for _, C in ipairs(res and res.consumers or {}) do
-          if C.index > grp.add.index then last_reader = false end
-        end
-        if res and last_reader and grad[res] then
+        if res and last_reader(res, grp.add) then
           union(grad[res], grad[grp.relu.output])
           shortcut_in_dy[grp.add] = true
         end
@@ -202,10 +205,7 @@ function M.plan(g, mode, isa, micro_bytes)
   for t, s in pairs(grad) do P.grad[t] = find(s).offset end
   -- d(loss)/d(x) is written by the last reader in forward order (the first in backward);
   -- every other reader adds to it
-  function P.accumulate(x, L)
-    for _, C in ipairs(x.consumers) do if C.index > L.index then return 1 end end
-    return 0
-  end
+  function P.accumulate(x, L) return last_reader(x, L) and 0 or 1 end
   return P
 end
 
