@@ -21,7 +21,6 @@ function Standalone:dx(t) return t == self.L.output and "dy" or "dx" end
 function Standalone:p() return "w" end
 function Standalone:dp() return "dw" end
 function Standalone:accumulate() return 0 end
-function Standalone:shortcut_in_dy() return false end
 function Standalone:stats_partner() return nil end
 function Standalone:grad_partner() return nil end
 function Standalone:wants_grad() return true end

@@ -5498,12 +5498,12 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c128k256_h4w4_bwd_data_c1_t2(const float
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         if (epi & RN_EPI_ACC) {   /* add into the output */
-            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+            if (c < 4) {   /* prefetch the epilogue's lines, one a step */
                 __builtin_prefetch(op + c / 2 * 256 + c % 2 * 16);
             }
         }
         if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+            if (c < 4) {   /* prefetch the epilogue's lines, one a step */
                 __builtin_prefetch(mk + c / 2 * 256 + c % 2 * 16);
                 __builtin_prefetch(xb + c / 2 * 256 + c % 2 * 16);
             }
@@ -6921,12 +6921,12 @@ static RN_ALWAYS_INLINE void conv1x1_s2_c64k128_h8w8_bwd_data_c1_t2(const float 
     vf a1_0 = vzero(), a1_1 = vzero(), a1_2 = vzero(), a1_3 = vzero();
     for (int c = 0; c < IC; c++) {   /* tap (0, 0) */
         if (epi & RN_EPI_ACC) {   /* add into the output */
-            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+            if (c < 4) {   /* prefetch the epilogue's lines, one a step */
                 __builtin_prefetch(op + c / 2 * 128 + c % 2 * 16);
             }
         }
         if (epi & RN_EPI_BNGRAD) {   /* the BN-ReLU backward's sums */
-            if (c < 4) {   /* the epilogue's lines, one a step (above) */
+            if (c < 4) {   /* prefetch the epilogue's lines, one a step */
                 __builtin_prefetch(mk + c / 2 * 128 + c % 2 * 16);
                 __builtin_prefetch(xb + c / 2 * 128 + c % 2 * 16);
             }
