@@ -338,6 +338,15 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   -- 9.77 -> 9.20, backward-data 8.86 -> 8.58 and 10.82 -> 10.03; 256 on 14x14 2-5% less
   local slices = q.TAIL == 0 and q.NT / tw or ipc * (tpc - q.TAIL) / tw
   q.PFW = q.TAPS * ic * oc * 4 > WINO_STREAM_BYTES and math.ceil(cb * q.KB * 4 / 64 / slices) or 0
+  -- The slice's lines are issued along the register tile's reduction loop, PFL lines every PFS
+  -- channels, not in a burst before it: the burst's misses filled the queue and the products
+  -- waited on it (8% of F(4x4) on 256 channels at 14x14 sat on its prefetch loop).
+  q.PFS, q.PFL = 1, math.max(1, math.ceil(q.PFW / cb))
+  if q.PFW > 0 and q.PFW < cb then
+    for d = math.floor(cb / q.PFW), 1, -1 do
+      if cb % d == 0 then q.PFS = d; break end
+    end
+  end
   -- Transformed weights of 16 MiB or more (winograd.streams) are written past the caches
   -- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway,
   -- and plain stores read each line before writing it (A^2 lines 1 MiB apart for every vector

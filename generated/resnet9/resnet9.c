@@ -3142,12 +3142,16 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_input_at(const float *restric
 
 /* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
  * cb + 127 (vp and up from cb; the block of up in L1): mp[t][k] = (first ? 0 : mp[t][k]) + sum_c
- * vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first)
+ * vp[t][c] * up[c][k]
+ * (T = 1: while it runs, also its slice of the next block of weights into L2:
+ * the 8 lines at pf, one every 16 channels) */
+static inline void conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first, const float *pf)
 {
     enum { IC = 256 };
     vf a0_0 = first ? vzero() : vload(mp + 0), a0_1 = first ? vzero() : vload(mp + 8), a0_2 = first ? vzero() : vload(mp + 16), a0_3 = first ? vzero() : vload(mp + 24);
     for (int c = 0; c < 128; c++) {
+        if (c % 16 == 0)
+            __builtin_prefetch(pf + c / 16 * 16, 0, 2);
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
         const vf w2 = vload(up + c * 32 + 16);
@@ -3310,11 +3314,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_stats_fwd(size_t n, const float *restric
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1) {
-                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
-                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
-                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
-                            }
+                            for (int t = 0; t < g * 1; t += 1)   /* each prefetching its slice of the next block of weights */
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0, u + cb * KB + 128 * KB + t * 128);
                         }
                     }
                 }
@@ -4114,11 +4115,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bn_add_relu_cached_fwd_eval(size_t n, co
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1) {
-                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
-                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
-                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
-                            }
+                            for (int t = 0; t < g * 1; t += 1)   /* each prefetching its slice of the next block of weights */
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0, u + cb * KB + 128 * KB + t * 128);
                         }
                     }
                 }
@@ -4554,12 +4552,16 @@ static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_input_at(const float *re
 
 /* M[xi] for T tiles by one block of 32 output channels, over reduction channels cb to
  * cb + 127 (vp and up from cb; the block of up in L1): mp[t][k] = (first ? 0 : mp[t][k]) + sum_c
- * vp[t][c] * up[c][k] */
-static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first)
+ * vp[t][c] * up[c][k]
+ * (T = 1: while it runs, also its slice of the next block of weights into L2:
+ * the 8 lines at pf, one every 16 channels) */
+static inline void conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(const float *restrict vp, const float *restrict up, float *restrict mp, int first, const float *pf)
 {
     enum { IC = 256 };
     vf a0_0 = first ? vzero() : vload(mp + 0), a0_1 = first ? vzero() : vload(mp + 8), a0_2 = first ? vzero() : vload(mp + 16), a0_3 = first ? vzero() : vload(mp + 24);
     for (int c = 0; c < 128; c++) {
+        if (c % 16 == 0)
+            __builtin_prefetch(pf + c / 16 * 16, 0, 2);
         const vf w0 = vload(up + c * 32 + 0);
         const vf w1 = vload(up + c * 32 + 8);
         const vf w2 = vload(up + c * 32 + 16);
@@ -4732,11 +4734,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1) {
-                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
-                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
-                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
-                            }
+                            for (int t = 0; t < g * 1; t += 1)   /* each prefetching its slice of the next block of weights */
+                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0, u + cb * KB + 128 * KB + t * 128);
                         }
                     }
                 }
@@ -9109,11 +9108,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_fwd(size_t n, const float *restrict x, c
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1) {
-                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
-                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
-                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
-                            }
+                            for (int t = 0; t < g * 1; t += 1)   /* each prefetching its slice of the next block of weights */
+                                conv3x3_s1_c256k256_h2w2_f2_fwd_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0, u + cb * KB + 128 * KB + t * 128);
                         }
                     }
                 }
@@ -9198,11 +9194,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
                         const float *u = wt + ((size_t)xi * OC + kb) * IC;
                         /* the reduction by blocks of 128 channels, their weights in L1 */
                         for (int cb = 0; cb < IC; cb += 128) {
-                            for (int t = 0; t < g * 1; t += 1) {
-                                for (int l = 0; l < 8; l++)   /* the next block of weights, a slice at a time */
-                                    __builtin_prefetch(u + cb * KB + 128 * KB + (t * 8 + l) * 16, 0, 2);
-                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0);
-                            }
+                            for (int t = 0; t < g * 1; t += 1)   /* each prefetching its slice of the next block of weights */
+                                conv3x3_s1_c256k256_h2w2_f2_bwd_data_gemm_t1(vb + xi * XS + t * IC + cb, u + cb * KB, mb + xi * YS + t * OC + kb, cb == 0, u + cb * KB + 128 * KB + t * 128);
                         }
                     }
                 }
