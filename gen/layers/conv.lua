@@ -341,11 +341,10 @@ local function winograd_plan(e, p, transpose, acc, dir, sig)
   -- The slice's lines are issued along the register tile's reduction loop, PFL lines every PFS
   -- channels, not in a burst before it: the burst's misses filled the queue and the products
   -- waited on it (8% of F(4x4) on 256 channels at 14x14 sat on its prefetch loop).
+  -- (PFS > 1 only where PFL is 1: the largest divisor of CB that still issues all PFW lines)
   q.PFS, q.PFL = 1, math.max(1, math.ceil(q.PFW / cb))
-  if q.PFW > 0 and q.PFW < cb then
-    for d = math.floor(cb / q.PFW), 1, -1 do
-      if cb % d == 0 then q.PFS = d; break end
-    end
+  for d = q.PFW > 0 and math.floor(cb / q.PFW) or 0, 2, -1 do
+    if cb % d == 0 then q.PFS = d; break end
   end
   -- Transformed weights of 16 MiB or more (winograd.streams) are written past the caches
   -- (streaming stores: conv_winograd.c.in, WSTREAM): they outgrow the L3 share of a core anyway,
