@@ -89,6 +89,18 @@ static inline void vstoren(float *p, vf v, int n)
     vstore(f, v);
     memcpy(p, f, (size_t)n * sizeof(float));
 }
+/* r[i] lane j becomes r[j] lane i: the VW x VW floats of r transposed */
+static inline void vtranspose(vf r[VW])
+{
+    float a[VW][VW], c[VW];
+    for (int i = 0; i < VW; i++)
+        vstore(a[i], r[i]);
+    for (int i = 0; i < VW; i++) {
+        for (int j = 0; j < VW; j++)
+            c[j] = a[j][i];
+        r[i] = vload(c);
+    }
+}
 
 /* Double-precision accumulation of a float vector (sums that must not cancel in float). */
 typedef struct { double d[8]; } vdsum;
