@@ -4679,17 +4679,22 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -6160,17 +6165,22 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -7905,17 +7915,22 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8094,17 +8109,22 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8599,17 +8619,22 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8902,17 +8927,22 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -9211,17 +9241,22 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1), then transformed as vectors
-         * over o, as the forward's are (ResNet-50's 512 channels at 7x7, F(4x4): 46 ms a call
-         * when each thread scattered scalars along wt's rows, 15 this way) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
+         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
+         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
+         * rows, 15 with st filled scalar by scalar) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++)
+            for (int ij = 0; ij < 9; ij++) {
+                vf t[8];
                 for (int o = 0; o < 8; o++)
-                    for (int r = 0; r < 8; r++)
-                        st[ij][r][o] = w[((size_t)(8 - ij) * OC + o0 + o) * IC + r0 + r];
+                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
+                vtranspose(t);
+                for (int r = 0; r < 8; r++)
+                    vstore(st[ij][r], t[r]);
+            }
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
