@@ -5598,7 +5598,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -5793,7 +5794,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc_bn_sums(size_t n, const float
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -7672,7 +7674,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_bn_sums(size_t n, const float *
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -7867,7 +7870,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data_acc_bn_sums(size_t n, const flo
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -9767,7 +9771,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_bn_sums(size_t n, const float *
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -9962,7 +9967,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data_acc_bn_sums(size_t n, const flo
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -10449,7 +10455,8 @@ static void conv3x3_s1_c16k16_h32w32_f4_bwd_data(size_t n, const float *restrict
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -10666,7 +10673,8 @@ static void conv3x3_s1_c32k32_h16w16_f4_bwd_data(size_t n, const float *restrict
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -10883,7 +10891,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;

@@ -4682,7 +4682,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -6168,7 +6169,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -7918,7 +7920,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -8112,7 +8115,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -8622,7 +8626,8 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -8930,7 +8935,8 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
@@ -9244,7 +9250,8 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
          * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
          * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
          * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar) */
+         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
+         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
