@@ -326,6 +326,18 @@ static inline void vstore_or_stream(float *p, vf v, int stream)
         vstore(p, v);
 }
 
+/* dst[i * ds + j] = src[j * ss + i] for i, j < VW: a VW x VW block transposed, its VW rows of
+ * src read along and VW rows of dst written whole (vtranspose: in registers) */
+static inline void rn_transpose_block(const float *restrict src, size_t ss, float *restrict dst, size_t ds)
+{
+    vf t[VW];
+    for (int i = 0; i < VW; i++)
+        t[i] = vload(src + (size_t)i * ss);
+    vtranspose(t);
+    for (int i = 0; i < VW; i++)
+        vstore(dst + (size_t)i * ds, t[i]);
+}
+
 /* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
  * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
  * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and

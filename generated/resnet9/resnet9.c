@@ -323,6 +323,18 @@ static inline void vstore_or_stream(float *p, vf v, int stream)
         vstore(p, v);
 }
 
+/* dst[i * ds + j] = src[j * ss + i] for i, j < VW: a VW x VW block transposed, its VW rows of
+ * src read along and VW rows of dst written whole (vtranspose: in registers) */
+static inline void rn_transpose_block(const float *restrict src, size_t ss, float *restrict dst, size_t ds)
+{
+    vf t[VW];
+    for (int i = 0; i < VW; i++)
+        t[i] = vload(src + (size_t)i * ss);
+    vtranspose(t);
+    for (int i = 0; i < VW; i++)
+        vstore(dst + (size_t)i * ds, t[i]);
+}
+
 /* Under RN_EPI_BNGRAD, the pixels of a strided backward-data that no tap reaches
  * (conv_simd.c.in, zero_class): the gradient already there, from the block's other path, is
  * masked by the ReLU (its output m) as a tile's epilogue masks its own, and its sums of g and
@@ -4679,23 +4691,17 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data_bn_sums(size_t n, const float *
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -5232,14 +5238,8 @@ static void conv3x3_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -5633,14 +5633,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data_acc_bn_sums(size_t n, const float 
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -6166,23 +6160,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data_bn_sums(size_t n, const float *
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -6683,14 +6671,8 @@ static void conv3x3_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -7080,14 +7062,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data_acc_bn_sums(size_t n, const float *
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -7917,23 +7893,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_bn_sums(size_t n, const float *re
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8112,23 +8082,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data_acc(size_t n, const float *restri
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8623,23 +8587,17 @@ static void conv3x3_s1_c64k64_h8w8_f4_bwd_data(size_t n, const float *restrict x
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -8749,14 +8707,8 @@ static void conv1x1_s2_c64k128_h8w8_bwd_data(size_t n, const float *restrict x, 
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -8932,23 +8884,17 @@ static void conv3x3_s1_c128k128_h4w4_f2_bwd_data(size_t n, const float *restrict
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
@@ -9066,14 +9012,8 @@ static void conv1x1_s2_c128k256_h4w4_bwd_data(size_t n, const float *restrict x,
              * each row of d written (element by element, the reads of w 4-16 KiB apart took
              * ~1% of a ResNet-50 training step) */
             for (int v0 = 0; v0 < KB; v0 += VW)
-                for (int r0 = 0; r0 < IC; r0 += VW) {
-                    vf t[VW];
-                    for (int i = 0; i < VW; i++)
-                        t[i] = vload(w + (ij * OC + vb * KB + v0 + i) * IC + r0);
-                    vtranspose(t);
-                    for (int i = 0; i < VW; i++)
-                        vstore(d + (r0 + i) * KB + v0, t[i]);
-                }
+                for (int r0 = 0; r0 < IC; r0 += VW)
+                    rn_transpose_block(w + (ij * OC + vb * KB + v0) * IC + r0, IC, d + r0 * KB + v0, KB);
         }
         RN_BARRIER();
         const float *restrict wk = wt;
@@ -9247,23 +9187,17 @@ static void conv3x3_s1_c256k256_h2w2_f2_bwd_data(size_t n, const float *restrict
         /* wt[xi][o / KB][r][o % KB] = (G g G^T)[xi] for reduction channel r and output channel o,
          * g = w[2 - i][2 - j][o][r]: the taps flipped, dy's channels the reduction;
          * by blocks of 8 x 8 (o, r), each thread a contiguous range: w's rows run along r, so
-         * a block's taps are first turned into st[tap][r][o] (in L1, transposed in registers:
-         * vtranspose), then transformed as vectors over o, as the forward's are (ResNet-50's 512
-         * channels at 7x7, F(4x4): 46 ms a call when each thread scattered scalars along wt's
-         * rows, 15 with st filled scalar by scalar; on Zen 5 the whole backward-data call went
-         * 7.2 -> 6.2 ms with vtranspose, docs/benchmarks.md) */
+         * a block's taps are first turned into st[tap][r][o] (in L1, rn_transpose_block), then
+         * transformed as vectors over o, as the forward's are (ResNet-50's 512 channels at 7x7,
+         * F(4x4): 46 ms a call when each thread scattered scalars along wt's rows, 15 with st
+         * filled scalar by scalar; on Zen 5 the whole backward-data call went 7.2 -> 6.2 ms
+         * with the block transposed in registers, docs/benchmarks.md) */
         enum { NRB = IC / 8, NOB = OC / 8 };
         for (int q = NRB * NOB * tid / nt; q < NRB * NOB * (tid + 1) / nt; q++) {
             const int o0 = q / NRB * 8, r0 = q % NRB * 8;
             float st[9][8][8];
-            for (int ij = 0; ij < 9; ij++) {
-                vf t[8];
-                for (int o = 0; o < 8; o++)
-                    t[o] = vload(w + ((size_t)(8 - ij) * OC + o0 + o) * IC + r0);
-                vtranspose(t);
-                for (int r = 0; r < 8; r++)
-                    vstore(st[ij][r], t[r]);
-            }
+            for (int ij = 0; ij < 9; ij++)
+                rn_transpose_block(w + ((size_t)(8 - ij) * OC + o0) * IC + r0, IC, st[ij][0], 8);
             for (int r = 0; r < 8; r++) {
                 vf g[3][3];
                 for (int i = 0; i < 3; i++)
